@@ -1,0 +1,1 @@
+"""homevox: private, fast voice control for an MQTT home."""

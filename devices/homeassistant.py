@@ -1,0 +1,1 @@
+"""homeassistant adapter (being written)."""

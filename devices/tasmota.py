@@ -1,0 +1,1 @@
+"""tasmota adapter (being written)."""

@@ -1,0 +1,1 @@
+"""zigbee2mqtt adapter (being written)."""
