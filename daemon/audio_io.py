@@ -12,6 +12,8 @@ import numpy.typing as npt
 import soundfile
 import soxr
 
+from daemon.errors import HomevoxError
+
 SAMPLE_RATE = 16000
 """Hz; everything after decoding (wake word, VAD, Whisper) works at this rate."""
 
@@ -19,10 +21,13 @@ Audio = npt.NDArray[np.float32]
 """Mono samples in [-1, 1] at SAMPLE_RATE."""
 
 
-class AudioDecodeError(Exception):
-    """A file (or espeak-ng output) could not be turned into audio."""
+class AudioDecodeError(HomevoxError):
+    """A file (or espeak-ng output) could not be turned into audio; one line naming it."""
 
     code = "audio_decode"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.code, message)
 
 
 def decode_file(path: Path) -> Audio:

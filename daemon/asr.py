@@ -1,0 +1,160 @@
+"""The Whisper stage: one command's audio in, one accepted or rejected transcript out.
+
+Engines live in asr_ct2 (faster-whisper / CTranslate2, the default) and asr_openai
+(openai-whisper); model files are found by asr_models. Everything here is engine-neutral.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from daemon.config import AsrConfig
+from daemon.errors import HomevoxError
+
+MAX_PROMPT_CHARACTERS = 600
+"""Whisper keeps at most 223 prompt tokens; names beyond this are dropped (about 150 tokens)."""
+
+# Phrases Whisper writes on silence, noise and music because its training subtitles did.
+# None of them is a command, so rejecting them costs nothing even when they were spoken.
+HALLUCINATIONS = frozenset(
+    {
+        "you",
+        "thank you",
+        "thank you very much",
+        "thank you so much",
+        "thanks",
+        "thanks for watching",
+        "thank you for watching",
+        "thanks for listening",
+        "thank you for listening",
+        "please subscribe",
+        "bye",
+        "bye bye",
+        "subtitles by the amaraorg community",
+        "music",
+        "applause",
+        "silence",
+        "blank_audio",
+    }
+)
+MAX_COMPRESSION_RATIO = 2.4
+"""Text that zlib compresses better than this is a repetition loop (Whisper's own threshold)."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What Whisper heard in one command, and whether homevox may act on it."""
+
+    text: str
+    """The words, stripped of surrounding space ("" when nothing was decoded)."""
+    accepted: bool
+    """False: never act on this text (silence, noise or an invented phrase)."""
+    reason: str
+    """"" when accepted, else why not: no_speech, low_logprob, empty or hallucination."""
+    no_speech_prob: float
+    """Whisper's probability that the window holds no speech."""
+    avg_logprob: float
+    """Mean log-probability per decoded token (end-of-text included)."""
+    seconds: float
+    """Wall time of the transcription (features, encoder and decoder)."""
+
+
+class AsrError(HomevoxError):
+    """The Whisper stage cannot run; the message is one line saying what to do.
+
+    Codes: model_missing, model_invalid, engine_missing, checkpoint_invalid, failed.
+    """
+
+
+class Transcriber(Protocol):
+    """A loaded Whisper model; safe to call from one worker thread at a time."""
+
+    def transcribe(self, audio: npt.NDArray[np.float32], prompt: str = "") -> Transcript:
+        """Transcribe 16 kHz mono float32 audio; `prompt` biases spelling (initial_prompt)."""
+        ...
+
+
+def load_transcriber(config: AsrConfig, model_root: Path | None = None) -> Transcriber:
+    """Load the configured engine and model once (seconds); AsrError when it cannot.
+
+    `model_root` is the folder a relative `model` directory or `checkpoint` is taken
+    from (the config file's folder); None means the current directory.
+    """
+    if config.engine == "openai-whisper":
+        from daemon.asr_openai import load_openai_transcriber
+
+        return load_openai_transcriber(config, model_root)
+    from daemon.asr_ct2 import load_ct2_transcriber
+
+    return load_ct2_transcriber(config, model_root)
+
+
+def initial_prompt(device_names: Iterable[str], rooms: Iterable[str]) -> str:
+    """Configured device names and rooms as Whisper's initial prompt, so they are heard right."""
+    seen: dict[str, None] = {}
+    for name in (*device_names, *rooms):
+        cleaned = " ".join(name.split())
+        if cleaned and cleaned.lower() not in {key.lower() for key in seen}:
+            seen[cleaned] = None
+    prompt = ""
+    for name in seen:
+        candidate = f"{prompt}, {name}" if prompt else name.capitalize()
+        if len(candidate) + 1 > MAX_PROMPT_CHARACTERS:
+            break
+        prompt = candidate
+    return f"{prompt}." if prompt else ""
+
+
+def judge(
+    text: str, no_speech_prob: float, avg_logprob: float, seconds: float, config: AsrConfig
+) -> Transcript:
+    """Decide whether a decoded text may be acted on, by the thresholds in `config`."""
+    text = text.strip()
+    words = normalise_words(text)
+    if not words:
+        reason = "empty"
+    elif no_speech_prob > config.no_speech_threshold:
+        reason = "no_speech"
+    elif avg_logprob < config.min_avg_logprob:
+        reason = "low_logprob"
+    elif words in HALLUCINATIONS or _compression_ratio(text) > MAX_COMPRESSION_RATIO:
+        reason = "hallucination"
+    else:
+        reason = ""
+    return Transcript(
+        text=text,
+        accepted=not reason,
+        reason=reason,
+        no_speech_prob=float(no_speech_prob),
+        avg_logprob=float(avg_logprob),
+        seconds=seconds,
+    )
+
+
+def normalise_words(text: str) -> str:
+    """Lower case, punctuation dropped, spaces collapsed: for comparing phrases."""
+    return " ".join(re.sub(r"[^\w\s']", "", text.lower()).split())
+
+
+def _compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+class Stopwatch:
+    """Wall time since construction, for Transcript.seconds."""
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self._start
