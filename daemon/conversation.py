@@ -1,0 +1,145 @@
+"""The spoken side of a turn: confirmations, answers to questions, timed device actions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+from rapidfuzz import fuzz, process
+
+from daemon.events import ActionScheduled
+from skills.base import DeviceAction, Handler, IntentRequest, Outcome, Question, SkillContext
+
+if TYPE_CHECKING:
+    from daemon.turn import TurnResult
+
+DEVICE_INTENTS = ("lights.", "thermostat.set", "thermostat.adjust", "curtains.")
+TIME_SLOTS = ("datetime", "duration")
+YES = {
+    "yes",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "ok",
+    "okay",
+    "confirm",
+    "confirmed",
+    "do it",
+    "go ahead",
+    "please do",
+    "yes please",
+}
+NO = {
+    "no",
+    "nope",
+    "cancel",
+    "don't",
+    "do not",
+    "stop",
+    "never mind",
+    "nevermind",
+    "no thanks",
+    "forget it",
+}
+
+
+def join_names(names: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def describe_action(action: DeviceAction) -> str:
+    """What an action does, as a verb phrase: "turn on the kitchen light"."""
+    name, command = action.device.name, action.command
+    match command.action:
+        case "power":
+            return f"turn {'on' if command.value else 'off'} the {name}"
+        case "cover":
+            return f"{command.value} the {name}"
+        case "brightness":
+            return f"set the {name} to {command.value} percent"
+        case "position":
+            return f"move the {name} to {command.value} percent open"
+        case "setpoint":
+            return f"set the {name} to {command.value:g} degrees"
+        case "color" | "color_temp":
+            return f"change the colour of the {name}"
+        case _:
+            return f"set the {name} to {command.value}"
+
+
+def confirmation_prompt(actions: Sequence[DeviceAction]) -> str:
+    """ "Turn on the garage heater? Say yes to confirm." """
+    phrases = join_names([describe_action(action) for action in actions])
+    return f"{phrases[0].upper()}{phrases[1:]}? Say yes to confirm."
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+
+
+def interpret_answer(question: Question, text: str) -> str | Literal["yes", "no"] | None:
+    """ "yes", "no", the chosen option, or None when `text` is not an answer (a new command)."""
+    words = _normalise(text)
+    if words in NO or words.startswith(("no ", "don't", "do not", "cancel")):
+        return "no"
+    if question.kind == "confirm":
+        return "yes" if words in YES or words.startswith(("yes ", "yeah ")) else None
+    stripped = re.sub(r"\b(the|my|one|please)\b", " ", words).strip()
+    if not stripped or not question.options:
+        return None
+    match = process.extractOne(
+        stripped, question.options, scorer=fuzz.token_set_ratio, score_cutoff=80
+    )
+    return match[0] if match else None
+
+
+def is_timed(request: IntentRequest) -> bool:
+    """A device command for later: "at 7 pm close the curtains", "turn off the light in 20 minutes"."""
+    return request.intent.startswith(DEVICE_INTENTS) and any(
+        request.slots.get(s) for s in TIME_SLOTS
+    )
+
+
+async def schedule(
+    request: IntentRequest, handler: Handler, context: SkillContext, result: TurnResult
+) -> Outcome:
+    """Check the command now (devices, values), then keep it in the scheduler for its time."""
+    from skills.when import parse_duration, parse_when
+
+    untimed = replace(
+        request, slots={k: v for k, v in request.slots.items() if k not in TIME_SLOTS}
+    )
+    outcome = handler(untimed, context)
+    if outcome.question is not None or outcome.error_code or not outcome.actions:
+        return outcome
+    if any(action.device.confirm for action in outcome.actions):
+        return Outcome(
+            reply="That device needs a spoken yes, so I can't schedule it.",
+            error_code="confirm_needed",
+        )
+    if context.scheduler is None:
+        return Outcome(
+            reply="Scheduled actions are not running here.", error_code="scheduler_unavailable"
+        )
+    now = context.home.now()
+    due = None
+    if request.slots.get("duration"):
+        delta = parse_duration(request.slots["duration"])
+        due = now + delta if delta and delta > timedelta(0) else None
+    if due is None and request.slots.get("datetime"):
+        when = parse_when(request.slots["datetime"], now)
+        due = when.due if when is not None else None
+    if due is None or due <= now:
+        spoken = request.slots.get("datetime") or request.slots.get("duration")
+        return Outcome(reply=f"I didn't catch when to do that ({spoken}).", error_code="bad_time")
+    item = context.scheduler.add_action(untimed, due)
+    result.events.append(ActionScheduled(item.id, due.isoformat()))
+    what = join_names([describe_action(action) for action in outcome.actions])
+    return Outcome(reply=f"OK, at {due.strftime('%-I:%M %p')} I'll {what}.")

@@ -1,0 +1,388 @@
+"""One turn, in sequence: audio or text -> intent -> skill -> device commands -> reply.
+
+The daemon, `homevox do`, `homevox listen` and the MQTT text topic all run turns through
+TurnRunner, so there is one path from an understood command to the broker. A turn never
+raises for a user's input: not understood, unknown device and broker trouble are results
+with a short reply and a stable error code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from daemon import conversation
+from daemon.config import LoadedConfig
+from daemon.errors import HomevoxError
+from daemon.events import (
+    CommandAcknowledged,
+    CommandPublished,
+    ConfirmationAsked,
+    Event,
+    IntentRecognized,
+    ReplyDecided,
+    TextTranscribed,
+)
+from daemon.home import Home
+from devices import ADAPTERS
+from skills import SKILLS
+from skills.base import (
+    INTENT_NAMES,
+    NONE_INTENT,
+    SLOT_NAMES,
+    DeviceAction,
+    Handler,
+    IntentRequest,
+    Outcome,
+    Question,
+    Scheduler,
+    SkillContext,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from daemon.asr import Transcriber
+    from daemon.mqtt import MqttLink
+    from daemon.nlu.parse import IntentParser
+
+log = logging.getLogger(__name__)
+
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+BROKER_DOWN = "I can't reach the MQTT broker, so nothing was changed."
+
+
+@dataclass(frozen=True)
+class CommandReport:
+    """One device command of a turn, as published (or not)."""
+
+    device: str
+    topic: str
+    payload: str
+    acknowledged: bool
+
+
+@dataclass
+class TurnResult:
+    """Everything one turn did; `to_json` is what --json prints."""
+
+    text: str = ""
+    intents: list[IntentRecognized] = field(default_factory=list)
+    commands: list[CommandReport] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    question: Question | None = None
+    error_code: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def reply(self) -> str:
+        return " ".join(reply for reply in self.replies if reply)
+
+    @property
+    def intent(self) -> str:
+        return self.intents[0].intent if self.intents else NONE_INTENT
+
+    def merge(self, other: TurnResult) -> None:
+        """Add a later part of a compound command."""
+        self.intents += other.intents
+        self.commands += other.commands
+        self.replies += other.replies
+        self.events += other.events
+        self.question = other.question or self.question
+        self.error_code = self.error_code or other.error_code
+        for stage, ms in other.timings_ms.items():
+            self.timings_ms[stage] = self.timings_ms.get(stage, 0.0) + ms
+
+    def to_json(self) -> dict[str, Any]:
+        first = self.intents[0] if self.intents else None
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "confidence": round(first.confidence, 4) if first else 0.0,
+            "slots": dict(first.slots) if first else {},
+            "intents": [
+                {"intent": i.intent, "confidence": round(i.confidence, 4), "slots": dict(i.slots)}
+                for i in self.intents
+            ],
+            "commands": [vars(command).copy() for command in self.commands],
+            "reply": self.reply,
+            "question": self.question.kind if self.question else None,
+            "error_code": self.error_code,
+            "timings_ms": {stage: round(ms, 1) for stage, ms in self.timings_ms.items()},
+        }
+
+
+def handler_table() -> dict[str, Handler]:
+    """Intent name -> handler, from every skill's INTENTS."""
+    table: dict[str, Handler] = {}
+    for skill in SKILLS:
+        for intent, handler in skill.INTENTS.items():
+            if intent in table:
+                raise RuntimeError(f"intent {intent} is handled twice (second: {skill.__name__})")
+            table[intent] = handler
+    return table
+
+
+def request_from_cli(intent: str, pairs: Sequence[str]) -> IntentRequest:
+    """IntentRequest from `homevox do INTENT slot=value ...`; HomevoxError on bad words."""
+    if intent not in INTENT_NAMES:
+        raise HomevoxError(
+            "unknown_intent", f"unknown intent {intent!r}; known: {', '.join(INTENT_NAMES)}"
+        )
+    slots: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in SLOT_NAMES:
+            raise HomevoxError(
+                "bad_slot",
+                f"bad slot {pair!r}: expected NAME=VALUE with NAME one of {', '.join(SLOT_NAMES)}",
+            )
+        slots[name] = value
+    return IntentRequest(intent=intent, slots=slots, text=" ".join([intent, *pairs]))
+
+
+class TurnRunner:
+    """Runs turns against one home; keeps the open question of a follow-up window."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        link: MqttLink | None,
+        parser: IntentParser | None = None,
+        transcriber: Transcriber | None = None,
+        scheduler: Scheduler | None = None,
+        dry_run: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.loaded = loaded
+        self.link = link
+        self.parser = parser
+        self.transcriber = transcriber
+        self.scheduler = scheduler
+        self.dry_run = dry_run
+        self.home = Home(loaded.config, states=link.state if link else None)
+        self.handlers = handler_table()
+        self._clock = clock
+        self._pending: tuple[Question, float] | None = None
+        self._prompt = ""
+
+    @classmethod
+    async def create(
+        cls,
+        loaded: LoadedConfig,
+        *,
+        broker: tuple[str, int] | None = None,
+        dry_run: bool = False,
+        load_nlu: bool = False,
+        load_asr: bool = False,
+    ) -> TurnRunner:
+        """A runner with its own MQTT link (none when dry_run) and the models asked for."""
+        config = loaded.config
+        link = None
+        if not dry_run:
+            from daemon.mqtt import MqttLink
+
+            host, port = broker or (
+                ("127.0.0.1" if config.mqtt.broker == "embedded" else config.mqtt.broker),
+                config.mqtt.port,
+            )
+            link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), host, port)
+            await link.start()
+        runner = cls(loaded, link=link, dry_run=dry_run)
+        if load_nlu:
+            runner.parser = await asyncio.to_thread(load_parser, loaded)
+        if load_asr:
+            runner.transcriber = await asyncio.to_thread(load_asr_stage, loaded)
+        return runner
+
+    async def close(self) -> None:
+        if self.link is not None:
+            await self.link.stop()
+
+    @property
+    def asks(self) -> bool:
+        """Whether a question is open, so the listener should hear the answer without a wake word."""
+        return self._pending is not None and self._clock() < self._pending[1]
+
+    async def run_audio(self, audio: np.ndarray) -> TurnResult:
+        """A turn from one utterance: transcribe, then as run_text. Unheard speech does nothing."""
+        if self.transcriber is None:
+            raise HomevoxError("asr_not_loaded", "speech recognition is not loaded")
+        if not self._prompt:
+            from daemon.asr import initial_prompt
+
+            self._prompt = initial_prompt([d.name for d in self.home.devices], self.home.rooms)
+        started = time.perf_counter()
+        transcript = await asyncio.to_thread(self.transcriber.transcribe, audio, self._prompt)
+        asr_ms = (time.perf_counter() - started) * 1000
+        if not transcript.accepted:
+            result = TurnResult(
+                text=transcript.text, error_code="not_heard", timings_ms={"asr": asr_ms}
+            )
+            result.events.append(TextTranscribed(transcript.text, accepted=False))
+            log.info("ignored %r (%s)", transcript.text, transcript.reason)
+            return result
+        result = await self.run_text(transcript.text)
+        result.timings_ms = {"asr": asr_ms, **result.timings_ms}
+        result.events.insert(0, TextTranscribed(transcript.text, accepted=True))
+        return result
+
+    async def run_text(self, text: str) -> TurnResult:
+        """A turn from a transcript or a typed command."""
+        answered = await self._answer_pending(text)
+        if answered is not None:
+            return answered
+        if self.parser is None:
+            raise HomevoxError("nlu_not_loaded", "the intent model is not loaded")
+        started = time.perf_counter()
+        parsed = await asyncio.to_thread(self.parser.parse, text)
+        result = TurnResult(
+            text=text, timings_ms={"intent": (time.perf_counter() - started) * 1000}
+        )
+        if not parsed.commands:
+            result.merge(self._not_understood(text, parsed.confidence))
+        for command in parsed.commands:
+            if command.intent == NONE_INTENT:
+                result.merge(self._not_understood(command.text, command.confidence))
+                continue
+            request = IntentRequest(command.intent, dict(command.slots), command.text)
+            result.merge(await self.run_request(request, confidence=command.confidence))
+        result.text = text
+        return result
+
+    async def run_request(self, request: IntentRequest, confidence: float = 1.0) -> TurnResult:
+        """A turn from an understood request (also `homevox do` and scheduled actions)."""
+        result = TurnResult(text=request.text)
+        result.intents.append(IntentRecognized(request.intent, confidence, dict(request.slots)))
+        result.events.append(result.intents[0])
+        handler = self.handlers.get(request.intent)
+        if handler is None:
+            return self._finish(result, "I can't do that yet.", "no_handler")
+        started = time.perf_counter()
+        if conversation.is_timed(request):
+            outcome = await conversation.schedule(request, handler, self._context(), result)
+        else:
+            outcome = handler(request, self._context())
+        result.timings_ms["skill"] = (time.perf_counter() - started) * 1000
+        if outcome.question is not None:
+            self._ask(outcome.question, result)
+        blocked = [a.device.name for a in outcome.actions if not a.device.voice]
+        if blocked:
+            return self._finish(
+                result, f"The {blocked[0]} can't be switched by voice.", "voice_disabled"
+            )
+        if any(action.device.confirm for action in outcome.actions):
+            question = Question(kind="confirm", actions=outcome.actions, reply_on_yes=outcome.reply)
+            self._ask(question, result)
+            result.events.append(ConfirmationAsked(tuple(a.device.name for a in outcome.actions)))
+            return self._finish(result, conversation.confirmation_prompt(outcome.actions), None)
+        if outcome.actions:
+            return await self._execute(outcome.actions, outcome.reply, result)
+        return self._finish(result, outcome.reply, outcome.error_code)
+
+    def _context(self) -> SkillContext:
+        return SkillContext(home=self.home, scheduler=self.scheduler)
+
+    def _ask(self, question: Question, result: TurnResult) -> None:
+        window = self.loaded.config.wake.follow_up_seconds
+        self._pending = (question, self._clock() + window)
+        result.question = question
+
+    async def _answer_pending(self, text: str) -> TurnResult | None:
+        """The answer to an open question, or None when `text` is a new command."""
+        if self._pending is None:
+            return None
+        question, deadline = self._pending
+        self._pending = None
+        if self._clock() > deadline:
+            return None
+        answer = conversation.interpret_answer(question, text)
+        if answer is None:
+            return None
+        result = TurnResult(text=text)
+        if answer == "no":
+            return self._finish(result, "OK, I won't.", None)
+        if question.kind == "confirm":
+            return await self._execute(question.actions, question.reply_on_yes or "Done.", result)
+        assert question.pending is not None
+        chosen = replace(question.pending, slots={**question.pending.slots, question.slot: answer})
+        return await self.run_request(chosen)
+
+    async def _execute(
+        self, actions: Sequence[DeviceAction], reply: str, result: TurnResult
+    ) -> TurnResult:
+        started = time.perf_counter()
+        try:
+            reports = await self._publish(actions, result)
+        except HomevoxError as err:
+            log.warning("%s", err)
+            return self._finish(
+                result, BROKER_DOWN if err.code == "broker_unavailable" else str(err), err.code
+            )
+        finally:
+            result.timings_ms["act"] = (time.perf_counter() - started) * 1000
+        result.commands += reports
+        silent = list(dict.fromkeys(r.device for r in reports if not r.acknowledged))
+        if self.dry_run or not silent:
+            return self._finish(result, reply, None)
+        done = " The rest is done." if len(silent) < len({r.device for r in reports}) else ""
+        reply = f"The {conversation.join_names(silent)} did not respond.{done}"
+        return self._finish(result, reply, "no_ack")
+
+    async def _publish(
+        self, actions: Sequence[DeviceAction], result: TurnResult
+    ) -> list[CommandReport]:
+        if self.dry_run or self.link is None:
+            reports = []
+            for action in actions:
+                for message in ADAPTERS[action.device.protocol].command_messages(
+                    action.device, action.command
+                ):
+                    reports.append(
+                        CommandReport(action.device.name, message.topic, message.payload, False)
+                    )
+            return reports
+        outcomes = await self.link.execute(actions)
+        reports = [CommandReport(o.device, o.topic, o.payload, o.acknowledged) for o in outcomes]
+        for report in reports:
+            result.events.append(CommandPublished(report.device, report.topic, report.payload))
+        for report in reports:
+            result.events.append(CommandAcknowledged(report.device, report.acknowledged))
+        return reports
+
+    def _not_understood(self, text: str, confidence: float) -> TurnResult:
+        result = TurnResult(text=text)
+        result.intents.append(IntentRecognized(NONE_INTENT, confidence, {}))
+        result.events.append(result.intents[0])
+        return self._finish(result, NOT_UNDERSTOOD, "not_understood")
+
+    @staticmethod
+    def _finish(result: TurnResult, reply: str, error_code: str | None) -> TurnResult:
+        result.replies.append(reply)
+        result.error_code = result.error_code or error_code
+        result.events.append(ReplyDecided(reply, error_code))
+        return result
+
+
+def load_parser(loaded: LoadedConfig) -> IntentParser:
+    """The trained intent model for this configuration (NluError when there is none)."""
+    from daemon.nlu.parse import IntentParser
+    from daemon.nlu.train import model_dir_for
+
+    config = loaded.config
+    return IntentParser.load(
+        model_dir_for(loaded), config.intent.confidence_threshold, config.phrases
+    )
+
+
+def load_asr_stage(loaded: LoadedConfig) -> Transcriber:
+    """The configured Whisper stage (AsrError when its model is missing)."""
+    from daemon.asr import load_transcriber
+
+    return load_transcriber(loaded.config.asr)
