@@ -29,7 +29,7 @@ from daemon.events import (
 )
 from daemon.home import Home
 from devices import ADAPTERS
-from skills import SKILLS
+from skills.registry import SKILLS
 from skills.base import (
     INTENT_NAMES,
     NONE_INTENT,
