@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+from text_to_num import alpha2digit
 
 from daemon.config import AsrConfig
 from daemon.errors import HomevoxError
@@ -143,6 +144,15 @@ def judge(
 def normalise_words(text: str) -> str:
     """Lower case, punctuation dropped, spaces collapsed: for comparing phrases."""
     return " ".join(re.sub(r"[^\w\s']", "", text.lower()).split())
+
+
+def comparable_words(text: str) -> str:
+    """Words for a word error rate: lower case, numbers as digits, punctuation dropped."""
+    text = text.lower().replace("%", " percent").replace("-", " ")
+    text = re.sub(r"(\d)[:.](\d)", r"\1 \2", text)  # 7:30 and 7.30 are said "seven thirty"
+    text = re.sub(r"\.(?=\w)", "", text)  # p.m. -> pm.
+    text = alpha2digit(re.sub(r"[^\w\s']", " ", text), "en")
+    return " ".join(text.split())
 
 
 def _compression_ratio(text: str) -> float:

@@ -1,0 +1,203 @@
+"""The Whisper stage with the real bundled weights and real espeak-ng speech."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+import soundfile
+
+from daemon import asr_cli
+from daemon.asr import (
+    AsrError,
+    Transcriber,
+    comparable_words,
+    initial_prompt,
+    judge,
+    load_transcriber,
+)
+from daemon.asr_models import assemble_base
+from daemon.audio_io import SAMPLE_RATE, espeak, write_wav
+from daemon.config import AsrConfig
+
+pytestmark = pytest.mark.slow
+
+PROMPT = initial_prompt(
+    ["kitchen light", "desk lamp", "thermostat", "bedroom curtains"],
+    ["kitchen", "living room", "bedroom", "office"],
+)
+
+# (text, espeak voice, words per minute, words that must be heard)
+COMMANDS = [
+    ("turn on the kitchen light", "en-us", 160, {"kitchen", "light"}),
+    ("set the thermostat to twenty one degrees", "en-us", 150, {"thermostat", "21", "degrees"}),
+    ("close the bedroom curtains", "en-gb", 150, {"close", "bedroom", "curtains"}),
+    ("dim the desk lamp to fifty percent", "en-us+m3", 140, {"desk", "lamp", "50", "percent"}),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Iterator[Transcriber]:
+    yield load_transcriber(AsrConfig(model="tiny.en"))
+
+
+def test_spoken_commands_are_heard(tiny: Transcriber) -> None:
+    references, hypotheses = [], []
+    for text, voice, speed, key_words in COMMANDS:
+        transcript = tiny.transcribe(espeak(text, voice=voice, words_per_minute=speed), PROMPT)
+        heard = comparable_words(transcript.text)
+        assert transcript.accepted, transcript
+        assert key_words <= set(heard.split()), (text, transcript.text)
+        assert 0 < transcript.seconds < 60
+        references.append(comparable_words(text))
+        hypotheses.append(heard)
+    assert jiwer.wer(references, hypotheses) < 0.25
+
+
+def test_prompt_makes_device_names_heard(tiny: Transcriber) -> None:
+    audio = espeak("set the thermostat to twenty one degrees", words_per_minute=150)
+    assert "thermostat" in comparable_words(tiny.transcribe(audio, PROMPT).text)
+
+
+def _tone(seconds: float) -> np.ndarray:
+    times = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    chord = sum(np.sin(2 * np.pi * hertz * times) for hertz in (262.0, 330.0, 392.0))
+    return (0.2 * chord).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["silence", "quiet_noise", "loud_noise", "chord", "hum"],
+)
+def test_non_speech_is_rejected(tiny: Transcriber, name: str) -> None:
+    rng = np.random.default_rng(7)
+    samples = 3 * SAMPLE_RATE
+    audio = {
+        "silence": np.zeros(samples, dtype=np.float32),
+        "quiet_noise": (0.01 * rng.standard_normal(samples)).astype(np.float32),
+        "loud_noise": (0.3 * rng.standard_normal(samples)).astype(np.float32),
+        "chord": _tone(3.0),
+        "hum": (0.3 * np.sin(2 * np.pi * 50 * np.arange(samples) / SAMPLE_RATE)).astype(np.float32),
+    }[name]
+    for prompt in ("", PROMPT):
+        transcript = tiny.transcribe(audio, prompt)
+        assert not transcript.accepted, transcript
+        assert transcript.reason in {"no_speech", "low_logprob", "empty", "hallucination"}
+
+
+def test_long_audio_takes_the_30_second_path(tiny: Transcriber) -> None:
+    speech = espeak("turn on the kitchen light")
+    audio = np.concatenate([np.zeros(27 * SAMPLE_RATE, dtype=np.float32), speech])
+    transcript = tiny.transcribe(audio, PROMPT)
+    assert {"kitchen", "light"} <= set(comparable_words(transcript.text).split()), transcript
+
+
+def test_judge_rejects_known_hallucinations_and_loops() -> None:
+    config = AsrConfig()
+    confident = {"no_speech_prob": 0.01, "avg_logprob": -0.1, "seconds": 0.1, "config": config}
+    assert judge("Thank you.", **confident).reason == "hallucination"
+    assert judge(" you", **confident).reason == "hallucination"
+    assert judge("Thanks for watching!", **confident).reason == "hallucination"
+    loop = " ".join(["the light"] * 10)
+    assert judge(loop, **confident).reason == "hallucination"
+    assert judge("...", **confident).reason == "empty"
+    assert judge("Turn on the light.", **confident).accepted
+    assert judge("Turn on the light.", 0.9, -0.1, 0.1, config).reason == "no_speech"
+    assert judge("Turn on the light.", 0.1, -1.5, 0.1, config).reason == "low_logprob"
+
+
+def test_initial_prompt_lists_names_once_within_limit() -> None:
+    assert initial_prompt(["kitchen light", "Kitchen Light"], ["kitchen"]) == (
+        "Kitchen light, kitchen."
+    )
+    assert initial_prompt([], []) == ""
+    long = initial_prompt([f"device number {index}" for index in range(200)], [])
+    assert len(long) <= 600
+    assert long.endswith(".")
+
+
+def test_comparable_words_normalises_numbers_and_punctuation() -> None:
+    assert comparable_words("Set it to twenty-one degrees.") == "set it to 21 degrees"
+    assert comparable_words("Dim to 50%, please!") == "dim to 50 percent please"
+
+
+def test_missing_model_dir_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(AsrError) as caught:
+        load_transcriber(AsrConfig(model=str(tmp_path / "no-such-model")))
+    assert caught.value.code == "model_missing"
+    assert "no-such-model" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_relative_model_dir_is_taken_from_model_root(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(AsrError, match=str(tmp_path / "mine")):
+        load_transcriber(AsrConfig(model="mine"), model_root=tmp_path)
+
+
+def test_corrupt_model_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"\0" * 64)
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(AsrError) as caught:
+        load_transcriber(AsrConfig(model=str(tmp_path)))
+    assert caught.value.code == "model_invalid"
+    assert "\n" not in str(caught.value)
+
+
+def test_base_model_is_assembled_once_and_heard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    target = tmp_path / "homevox" / "whisper-base"
+    # A half-written model.bin from an interrupted start must be replaced, not used.
+    target.mkdir(parents=True)
+    (target / "model.bin").write_bytes(b"partial")
+    base = load_transcriber(AsrConfig(model="base"))
+    assembled = (target / "model.bin").stat()
+    assert assembled.st_size > 100_000_000
+    assert assemble_base(target) == target
+    assert (target / "model.bin").stat().st_mtime_ns == assembled.st_mtime_ns
+    assert not [path for path in target.iterdir() if path.name.startswith(".")]
+    transcript = base.transcribe(espeak("turn on the kitchen light"), PROMPT)
+    assert {"kitchen", "light"} <= set(comparable_words(transcript.text).split()), transcript
+
+
+def _cli_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="homevox")
+    parser.add_argument("--config", type=Path, default=None)
+    asr_cli.add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_transcribe_command_reports_broken_file_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./config.toml: built-in defaults
+    good = tmp_path / "good.flac"
+    speech = espeak("turn on the kitchen light")
+    soundfile.write(str(good), np.stack([speech, speech], axis=1), SAMPLE_RATE)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"not audio at all" * 10)
+    silent = tmp_path / "silent.wav"
+    write_wav(silent, np.zeros(2 * SAMPLE_RATE, dtype=np.float32))
+
+    args = _cli_parser().parse_args(["transcribe", "--json", str(broken), str(good), str(silent)])
+    status = args.func(args)
+
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert err.count("\n") == 1 and "broken.wav" in err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [row["file"] for row in rows] == [str(good), str(silent)]
+    assert rows[0]["accepted"] and "kitchen light" in rows[0]["text"].lower()
+    assert not rows[1]["accepted"]
+
+    args = _cli_parser().parse_args(["transcribe", str(good)])
+    assert args.func(args) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith(f"{good}\t") and "kitchen light" in out.lower()
