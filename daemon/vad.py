@@ -1,0 +1,192 @@
+"""Endpointing: Silero VAD speech probability per frame, and the state machine cutting commands."""
+
+from __future__ import annotations
+
+import importlib.resources
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from daemon.errors import HomevoxError
+
+if TYPE_CHECKING:
+    from daemon.config import AudioConfig
+
+SAMPLE_RATE = 16_000
+FRAME_SAMPLES = 512
+"""Silero's frame at 16 kHz: 32 ms."""
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+_CONTEXT_SAMPLES = 64
+"""Silero v5 sees the last 64 samples of the previous frame in front of each frame."""
+
+Audio = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """A frame crossed the speech threshold while no command was being recorded."""
+
+    at_seconds: float
+    """Stream time of the frame's start, in seconds of audio fed so far."""
+
+
+@dataclass(frozen=True)
+class UtteranceEnded:
+    """A command was cut: its audio (pre-roll included) is ready for Whisper."""
+
+    audio: Audio
+    """16 kHz mono float32: pre-roll, speech and the trailing silence that ended it."""
+    reason: Literal["silence", "max_length"]
+    speech_seconds: float
+    """From the first to the last speech frame."""
+    speech_ended_at_seconds: float
+    """Stream time where the last speech frame ended (what latency is measured from)."""
+
+
+@dataclass(frozen=True)
+class UtteranceDiscarded:
+    """Speech stopped before min_command_seconds: a click, a cough, not a command."""
+
+    reason: Literal["too_short"]
+    speech_seconds: float
+
+
+EndpointEvent = SpeechStarted | UtteranceEnded | UtteranceDiscarded
+
+
+class Endpointer:
+    """Pure state machine: per-frame speech probabilities in, endpointing events out."""
+
+    def __init__(self, audio: AudioConfig) -> None:
+        self._threshold = audio.vad_threshold
+        self._pre_roll_frames = _frames(audio.pre_roll_seconds)
+        self._min_speech_frames = _frames(audio.min_command_seconds)
+        self._max_frames = _frames(audio.max_command_seconds)
+        self._silence_frames = max(1, _frames(audio.silence_seconds))
+        self._frames_seen = 0
+        self._origin_seconds = 0.0
+        self._pre_roll: deque[Audio] = deque(maxlen=max(self._pre_roll_frames, 1))
+        self._recorded: list[Audio] = []
+        self._speech_frames = 0
+        """Frames from the first speech frame to the last one seen so far."""
+        self._silent_run = 0
+        self._start_frame = 0
+
+    @property
+    def in_speech(self) -> bool:
+        """True while a command is being recorded."""
+        return bool(self._recorded)
+
+    def reset(self, at_seconds: float | None = None) -> None:
+        """Forget any command in progress and the pre-roll.
+
+        Stream time keeps counting, unless `at_seconds` says where the next frame starts
+        (the listener feeds the endpointer only between a wake word and the command's end).
+        """
+        if at_seconds is not None:
+            self._origin_seconds = at_seconds - self._frames_seen * FRAME_SECONDS
+        self._pre_roll.clear()
+        self._recorded = []
+        self._speech_frames = 0
+        self._silent_run = 0
+
+    def process(self, probability: float, frame: Audio) -> list[EndpointEvent]:
+        """Feed one frame and its speech probability; return what happened, in order."""
+        index = self._frames_seen
+        self._frames_seen += 1
+        is_speech = probability >= self._threshold
+        if not self._recorded:
+            if not is_speech:
+                if self._pre_roll_frames:
+                    self._pre_roll.append(frame)
+                return []
+            self._recorded = [*self._pre_roll, frame]
+            self._pre_roll.clear()
+            self._start_frame = index
+            self._speech_frames = 1
+            self._silent_run = 0
+            return [SpeechStarted(at_seconds=self._origin_seconds + index * FRAME_SECONDS)]
+        self._recorded.append(frame)
+        if is_speech:
+            self._speech_frames += self._silent_run + 1
+            self._silent_run = 0
+        else:
+            self._silent_run += 1
+        if self._silent_run >= self._silence_frames:
+            return [self._finish("silence", index)]
+        if index - self._start_frame + 1 >= self._max_frames:
+            return [self._finish("max_length", index)]
+        return []
+
+    def _finish(self, reason: Literal["silence", "max_length"], index: int) -> EndpointEvent:
+        speech_frames = self._speech_frames
+        recorded = self._recorded
+        self.reset()
+        speech_seconds = speech_frames * FRAME_SECONDS
+        if reason == "silence" and speech_frames < self._min_speech_frames:
+            return UtteranceDiscarded(reason="too_short", speech_seconds=speech_seconds)
+        ended_at_frame = index + 1 if reason == "max_length" else self._start_frame + speech_frames
+        return UtteranceEnded(
+            audio=np.concatenate(recorded).astype(np.float32, copy=False),
+            reason=reason,
+            speech_seconds=speech_seconds,
+            speech_ended_at_seconds=self._origin_seconds + ended_at_frame * FRAME_SECONDS,
+        )
+
+
+def _frames(seconds: float) -> int:
+    """Whole frames covering `seconds` (0.6 s -> 19 frames = 0.608 s; float noise ignored)."""
+    return math.ceil(round(seconds / FRAME_SECONDS, 6))
+
+
+class VadError(HomevoxError):
+    """The Silero VAD model could not be loaded."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("vad_unavailable", message)
+
+
+class SileroVad:
+    """Silero VAD v5 through onnxruntime (no torch), keeping its recurrent state across frames."""
+
+    def __init__(self) -> None:
+        model = importlib.resources.files("silero_vad") / "data" / "silero_vad.onnx"
+        options = ort.SessionOptions()
+        # The listener runs next to Whisper on 2 cores: one thread is plenty for 32 ms frames.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        try:
+            with importlib.resources.as_file(model) as path:
+                self._session = ort.InferenceSession(
+                    str(path), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+        except Exception as err:  # onnxruntime raises its own unexported error types
+            raise VadError(
+                f"cannot load Silero VAD from the silero-vad package ({err}); "
+                "reinstall it with `pip install --force-reinstall silero-vad`"
+            ) from err
+        self._sample_rate = np.array(SAMPLE_RATE, dtype=np.int64)
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream: clear the recurrent state and the context samples."""
+        self._state = np.zeros((2, 1, 128), dtype=np.float32)
+        self._context = np.zeros((1, _CONTEXT_SAMPLES), dtype=np.float32)
+
+    def probability(self, frame: Audio) -> float:
+        """Speech probability (0..1) of one 512-sample frame at 16 kHz."""
+        if frame.shape != (FRAME_SAMPLES,):
+            raise ValueError(
+                f"Silero VAD needs frames of {FRAME_SAMPLES} samples, got {frame.shape}"
+            )
+        window = np.concatenate([self._context, frame.reshape(1, -1)], axis=1).astype(np.float32)
+        output, self._state = self._session.run(
+            None, {"input": window, "state": self._state, "sr": self._sample_rate}
+        )
+        self._context = window[:, -_CONTEXT_SAMPLES:]
+        return float(output[0][0])
