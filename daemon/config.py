@@ -265,21 +265,6 @@ class Config(_Section):
     reminders: RemindersConfig = RemindersConfig()
     phrases: list[PhraseConfig] = []
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Config:
-        seen: dict[str, int] = {}
-        problems: list[str] = []
-        for index, device in enumerate(self.devices):
-            for spoken in (device.name, *device.aliases):
-                if spoken in seen and seen[spoken] != index:
-                    problems.append(
-                        f"devices[{index}]: name or alias {spoken!r} is already used by devices[{seen[spoken]}]"
-                    )
-                seen.setdefault(spoken, index)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
     def device_list(self) -> list[Device]:
         return [device.to_device() for device in self.devices]
 
@@ -325,29 +310,64 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(path, [f"{path}: not valid TOML: {err}"]) from None
+    problems = [_describe(path, text, raw, loc, message) for loc, message in _duplicate_names(raw)]
     try:
         config = Config.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(path, [_describe(path, text, raw, error) for error in err.errors()]) from None
+        problems += [_describe(path, text, raw, *_explain(error)) for error in err.errors()]
+    if problems:
+        raise ConfigError(path, sorted(problems, key=_line_number))
     return LoadedConfig(config=config, path=path.resolve())
 
 
-def _describe(path: Path, text: str, raw: dict[str, Any], error: Any) -> str:
-    loc = tuple(part for part in error["loc"] if part not in ("function-after",))
-    key_path = ""
-    for part in loc:
-        key_path += f"[{part}]" if isinstance(part, int) else (f".{part}" if key_path else str(part))
+def _duplicate_names(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Spoken names used twice (checked on the raw file, so it is reported with the rest)."""
+    devices = raw.get("devices")
+    if not isinstance(devices, list):
+        return []
+    seen: dict[str, int] = {}
+    found = []
+    for index, entry in enumerate(devices):
+        if not isinstance(entry, dict):
+            continue
+        aliases = entry.get("aliases", [])
+        spoken = [entry.get("name"), *(aliases if isinstance(aliases, list) else [])]
+        for key, name in zip(["name", *["aliases"] * len(spoken)], spoken, strict=False):
+            if not isinstance(name, str):
+                continue
+            normal = " ".join(name.lower().split())
+            if normal in seen and seen[normal] != index:
+                found.append((("devices", index, key), f"{normal!r} is already used by devices[{seen[normal]}]"))
+            seen.setdefault(normal, index)
+    return found
+
+
+def _explain(error: Any) -> tuple[tuple[Any, ...], str]:
+    loc = tuple(error["loc"])
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "missing":
         message = "missing (required)"
-    elif "input" in error and error["type"] not in ("value_error",) and not isinstance(error["input"], dict):
-        message += f" (got {error['input']!r})"
+    elif error["type"] != "value_error" and not isinstance(error.get("input"), dict | list):
+        message += f" (got {error.get('input')!r})"
+    return loc, message
+
+
+def _describe(path: Path, text: str, raw: dict[str, Any], loc: tuple[Any, ...], message: str) -> str:
+    key_path = ""
+    for part in loc:
+        key_path += f"[{part}]" if isinstance(part, int) else (f".{part}" if key_path else str(part))
+        if key_path.startswith("devices[") and key_path.endswith("]") and isinstance(part, int):
+            key_path += _device_label(raw, loc)
     line = _line_of(text, loc)
     where = f"{path}:{line}" if line else str(path)
-    label = _device_label(raw, loc)
-    return f"{where}: {key_path or '(top level)'}{label}: {message}"
+    return f"{where}: {key_path or '(top level)'}: {message}"
+
+
+def _line_number(problem: str) -> int:
+    parts = problem.split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
 def _device_label(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
