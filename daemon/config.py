@@ -43,7 +43,9 @@ class AssistantConfig(_Section):
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+                raise ValueError(
+                    f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+                ) from None
         return value
 
     @field_validator("room")
@@ -249,7 +251,9 @@ class PhraseConfig(_Section):
     def _known_slots(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(value) - set(SLOT_NAMES))
         if unknown:
-            raise ValueError(f"unknown slot(s) {', '.join(unknown)} (known: {', '.join(SLOT_NAMES)})")
+            raise ValueError(
+                f"unknown slot(s) {', '.join(unknown)} (known: {', '.join(SLOT_NAMES)})"
+            )
         return value
 
 
@@ -305,7 +309,9 @@ def load_config(path: Path | None = None) -> LoadedConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise ConfigError(path, [f"{path}: cannot read ({err.strerror}); pass --config FILE"]) from None
+        raise ConfigError(
+            path, [f"{path}: cannot read ({err.strerror}); pass --config FILE"]
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -337,7 +343,12 @@ def _duplicate_names(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
                 continue
             normal = " ".join(name.lower().split())
             if normal in seen and seen[normal] != index:
-                found.append((("devices", index, key), f"{normal!r} is already used by devices[{seen[normal]}]"))
+                found.append(
+                    (
+                        ("devices", index, key),
+                        f"{normal!r} is already used by devices[{seen[normal]}]",
+                    )
+                )
             seen.setdefault(normal, index)
     return found
 
@@ -354,10 +365,14 @@ def _explain(error: Any) -> tuple[tuple[Any, ...], str]:
     return loc, message
 
 
-def _describe(path: Path, text: str, raw: dict[str, Any], loc: tuple[Any, ...], message: str) -> str:
+def _describe(
+    path: Path, text: str, raw: dict[str, Any], loc: tuple[Any, ...], message: str
+) -> str:
     key_path = ""
     for part in loc:
-        key_path += f"[{part}]" if isinstance(part, int) else (f".{part}" if key_path else str(part))
+        key_path += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if key_path else str(part))
+        )
         if key_path.startswith("devices[") and key_path.endswith("]") and isinstance(part, int):
             key_path += _device_label(raw, loc)
     line = _line_of(text, loc)
@@ -373,7 +388,11 @@ def _line_number(problem: str) -> int:
 def _device_label(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if len(loc) >= 2 and loc[0] == "devices" and isinstance(loc[1], int):
         devices = raw.get("devices")
-        if isinstance(devices, list) and loc[1] < len(devices) and isinstance(devices[loc[1]], dict):
+        if (
+            isinstance(devices, list)
+            and loc[1] < len(devices)
+            and isinstance(devices[loc[1]], dict)
+        ):
             name = devices[loc[1]].get("name")
             if isinstance(name, str):
                 return f" ({name})"
@@ -400,7 +419,11 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
         elif table:
             section = table.group(1).split(".")
         else:
-            if section == target_table and key is not None and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            if (
+                section == target_table
+                and key is not None
+                and re.match(rf"^{re.escape(key)}\s*=", stripped)
+            ):
                 return number
             continue
         if section == target_table or section == list(loc):

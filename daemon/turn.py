@@ -29,7 +29,6 @@ from daemon.events import (
 )
 from daemon.home import Home
 from devices import ADAPTERS
-from skills.registry import SKILLS
 from skills.base import (
     INTENT_NAMES,
     NONE_INTENT,
@@ -37,11 +36,11 @@ from skills.base import (
     DeviceAction,
     Handler,
     IntentRequest,
-    Outcome,
     Question,
     Scheduler,
     SkillContext,
 )
+from skills.registry import SKILLS
 
 if TYPE_CHECKING:
     import numpy as np
