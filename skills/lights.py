@@ -1,0 +1,128 @@
+"""Lights: on, off, brightness (absolute or relative to the last known level) and colour."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from devices.base import Command, Device, clamp
+from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
+from skills.targets import be, group_subject, resolve_targets
+from skills.values import (
+    BRIGHTNESS_STEP_PERCENT,
+    parse_colour,
+    parse_direction,
+    parse_percent,
+    parse_step,
+)
+
+UNKNOWN_BRIGHTNESS_PERCENT = 50
+"""What "brighter" starts from when a light has never reported its level."""
+
+
+def turn_on(request: IntentRequest, context: SkillContext) -> Outcome:
+    """lights.on; "turn on the lamp at 30 percent" or "... in red" also set that."""
+    if request.slots.get("brightness"):
+        return set_brightness(request, context)
+    if request.slots.get("color"):
+        return set_colour(request, context)
+    return _switch(request, context, on=True)
+
+
+def turn_off(request: IntentRequest, context: SkillContext) -> Outcome:
+    """lights.off."""
+    return _switch(request, context, on=False)
+
+
+def _switch(request: IntentRequest, context: SkillContext, *, on: bool) -> Outcome:
+    targets = resolve_targets(request, context.home, "light")
+    if isinstance(targets, Outcome):
+        return targets
+    return _power(targets, on=on)
+
+
+def _power(targets: Sequence[Device], *, on: bool) -> Outcome:
+    actions = tuple(DeviceAction(device, Command("power", on)) for device in targets)
+    state = "on" if on else "off"
+    return Outcome(f"{group_subject(targets)} {be(targets)} {state}.", actions)
+
+
+def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
+    """lights.brightness: "set the kitchen light to 30 percent", "dim it by 20", "brighter"."""
+    targets = resolve_targets(request, context.home, "light")
+    if isinstance(targets, Outcome):
+        return targets
+    level_text = request.slots.get("brightness", "")
+    direction = parse_direction(request.slots.get("direction", ""))
+    if not level_text and direction is None:
+        direction = parse_direction(request.text)
+        if direction is None and request.slots.get("amount"):
+            level_text = request.slots["amount"]  # "set it to 30 percent" tagged as an amount
+    if level_text:
+        level = parse_percent(level_text)
+        if level is None:
+            return _unclear("I didn't catch the brightness.")
+        if level == 0:
+            return _power(targets, on=False)
+        actions = tuple(DeviceAction(device, Command("brightness", level)) for device in targets)
+        return Outcome(f"{group_subject(targets)} {be(targets)} at {level} percent.", actions)
+    if direction is None:
+        return _unclear("How bright?")
+    step = parse_step(request.slots.get("amount"), BRIGHTNESS_STEP_PERCENT, percent=True)
+    if step is None:
+        return _unclear("I didn't catch by how much.")
+    return _relative(targets, context, direction * step)
+
+
+def _relative(targets: Sequence[Device], context: SkillContext, change: float) -> Outcome:
+    """Each light moved from its own last known level; an off light is not dimmed on."""
+    levels: dict[str, int] = {}
+    for device in targets:
+        state = context.home.state(device.name)
+        if change < 0 and state.get("on") is False:
+            continue
+        if state.get("on") is False:
+            current = 0
+        else:
+            current = int(state.get("brightness_percent", UNKNOWN_BRIGHTNESS_PERCENT))
+        levels[device.name] = round(clamp(current + change, 1, 100))
+    if not levels:
+        return Outcome(f"{group_subject(targets)} {be(targets)} already off.")
+    moved = [device for device in targets if device.name in levels]
+    actions = tuple(DeviceAction(d, Command("brightness", levels[d.name])) for d in moved)
+    if len(set(levels.values())) == 1:
+        level = next(iter(levels.values()))
+        return Outcome(f"{group_subject(moved)} {be(moved)} at {level} percent.", actions)
+    way = "brighter" if change > 0 else "dimmer"
+    return Outcome(f"{group_subject(moved)} {be(moved)} {way} now.", actions)
+
+
+def set_colour(request: IntentRequest, context: SkillContext) -> Outcome:
+    """lights.color: a CSS colour name or a white tone ("warm white", "3000 kelvin")."""
+    targets = resolve_targets(request, context.home, "light")
+    if isinstance(targets, Outcome):
+        return targets
+    colour_text = request.slots.get("color", "")
+    colour = parse_colour(colour_text)
+    if colour is None:
+        said = f"the colour {colour_text}" if colour_text else "that colour"
+        return Outcome(
+            f"I don't know {said}. Say a colour such as red, or a white such as warm white.",
+            error_code="unclear_value",
+        )
+    actions = tuple(DeviceAction(device, colour.command()) for device in targets)
+    return Outcome(f"{group_subject(targets)} {be(targets)} {colour.name} now.", actions)
+
+
+def _unclear(what: str) -> Outcome:
+    return Outcome(
+        f"{what} Say a level such as 40 percent, or brighter or dimmer.",
+        error_code="unclear_value",
+    )
+
+
+INTENTS: dict[str, Handler] = {
+    "lights.on": turn_on,
+    "lights.off": turn_off,
+    "lights.brightness": set_brightness,
+    "lights.color": set_colour,
+}
