@@ -1,0 +1,108 @@
+"""Shared fixtures: a real mosquitto broker on a free loopback port.
+
+`mosquitto` lives for the whole session; `mosquitto_restartable` is a fresh broker for a test
+that stops and restarts it (on the same port). Both FAIL when mosquitto is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+MOSQUITTO_CANDIDATES = ("/usr/sbin/mosquitto",)
+START_TIMEOUT_SECONDS = 5.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def mosquitto_executable() -> str:
+    found = shutil.which("mosquitto") or next(
+        (path for path in MOSQUITTO_CANDIDATES if os.path.isfile(path)), None
+    )
+    if found is None:
+        pytest.fail("mosquitto is not installed: apt-get install mosquitto (the tests need a real broker)")
+    return found
+
+
+class Mosquitto:
+    """A mosquitto child process listening on 127.0.0.1 only."""
+
+    def __init__(self, workdir: Path, extra_config: str = "") -> None:
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self._workdir = workdir
+        self._extra_config = extra_config
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = workdir / "mosquitto.log"
+
+    def start(self) -> None:
+        """Start (or restart) on the same port; fail the test when it does not listen within 5 s."""
+        if self._process is not None:
+            return
+        conf = self._workdir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} {self.host}\npersistence false\nlog_dest stderr\n"
+            + (self._extra_config or "allow_anonymous true\n"),
+            encoding="utf-8",
+        )
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(
+                [mosquitto_executable(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=log
+            )
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        pytest.fail(f"mosquitto did not start on port {self.port}:\n{self._log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        """Stop the broker (clients see the connection close)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """One broker for the whole session. Tests that stop it must use mosquitto_restartable."""
+    broker = Mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def mosquitto_restartable(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A fresh broker for one test, which may stop() and start() it again on the same port."""
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()
