@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
+from daemon.errors import HomevoxError
+
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
@@ -24,13 +26,10 @@ MOSQUITTO_PATHS = ("/usr/sbin/mosquitto",)
 START_TIMEOUT_SECONDS = 5.0
 
 
-class BrokerError(Exception):
+class BrokerError(HomevoxError):
     """The embedded broker could not start; `code` is stable, the message says what to do."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        """port_in_use or broker_failed."""
+    # Codes: port_in_use, broker_failed.
 
 
 def find_mosquitto() -> str | None:

@@ -23,6 +23,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 from daemon.config import MqttConfig
+from daemon.errors import HomevoxError
 from devices import ADAPTERS
 from devices.base import CommandError, Device, Message
 from skills.base import DeviceAction
@@ -32,14 +33,11 @@ log = logging.getLogger(__name__)
 _WILDCARDS = ("#", "+", "\0")
 
 
-class MqttError(Exception):
+class MqttError(HomevoxError):
     """The link could not do what was asked; `code` is stable, the message says what to do."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        """broker_unavailable, publish_failed, password_file_unreadable, tls_error, bad_topic,
-        or an adapter's code (unsupported_command, invalid_value, bad_template)."""
+    # Codes: broker_unavailable, publish_failed, password_file_unreadable, tls_error, bad_topic,
+    # or an adapter's (unsupported_command, invalid_value, bad_template).
 
 
 @dataclass(frozen=True)
@@ -272,6 +270,11 @@ class MqttLink:
             log.error("a `say` text handler failed", exc_info=task.exception())
 
     # --- public API --------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Connected to the broker right now (as far as the link knows)."""
+        return self._connected.is_set() and self._client.is_connected()
 
     def state(self, device_name: str) -> Mapping[str, Any]:
         """Last known normalised state of a device; {} when never heard from."""

@@ -146,7 +146,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="NAME",
         help="a device that never answers (repeatable)",
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(func=run)
 
 
 def broker_address(args: argparse.Namespace, config: MqttConfig) -> tuple[str, int]:
