@@ -23,6 +23,12 @@ NAME_CUTOFF = 85.0
 """Least ratio for a whole spoken name against a whole configured name ("desk lamb")."""
 TIE_MARGIN = 5.0
 """Devices scoring within this of the best are equally likely: ask, don't pick."""
+MAX_NAME_CHARS = 60
+"""Longest device name config.toml accepts; longer slot text names nothing."""
+
+# Topic wildcards, separators and control characters are in no spoken name: such slot text
+# comes from a garbled transcript or an attack, and is neither matched nor repeated.
+_UNSPEAKABLE = re.compile(r"[#+/\x00-\x1f]")
 
 _FILLER_WORDS = frozenset(
     ["the", "my", "our", "your", "a", "an", "this", "that", "these", "those", "please"]
@@ -69,7 +75,7 @@ def kind_noun(kind: str | None, count: int = 1) -> str:
 def spoken_words(text: str) -> list[str]:
     """Normalised words of a name, without articles and possessive pronouns."""
     text = re.sub(r"'s\b|'", "", normalise(text))
-    text = re.sub(r"[^\w#+/ ]", " ", text)
+    text = re.sub(r"[^\w ]", " ", text)
     return [word for word in text.split() if word not in _FILLER_WORDS]
 
 
@@ -105,6 +111,11 @@ def resolve_targets(
     """
     device_text = request.slots.get("device", "").strip()
     room_text = request.slots.get("room", "").strip()
+    if _UNSPEAKABLE.search(device_text) or len(device_text) > MAX_NAME_CHARS:
+        article = "those" if kind == "curtains" else "that"
+        return Outcome(f"I don't know {article} {kind_noun(kind)}.", error_code="no_such_device")
+    if _UNSPEAKABLE.search(room_text) or len(room_text) > MAX_NAME_CHARS:
+        return Outcome("I don't know that room.", error_code="no_such_room")
     room: str | None = None
     everything = _says_everything(request.text, device_text)
     if room_text and _WHOLE_HOME.search(f"in the {' '.join(spoken_words(room_text))}"):

@@ -131,7 +131,7 @@ def parse_percent(text: str) -> int | None:
 def parse_colour(text: str) -> Colour | None:
     """A CSS colour name or a white tone: "red", "light blue", "warm white", "3000 kelvin"."""
     text = normalise(text)
-    text = re.sub(r"^(?:the |a |an )", "", text)
+    text = re.sub(r"^(?:the |a |an )?(?:colou?r )?", "", text)
     text = re.sub(r" (?:colou?r|light|lighting|tone)$", "", text)
     if not text:
         return None
@@ -234,9 +234,10 @@ def describe_slots(slots: Mapping[str, str], home: HomeView) -> dict[str, Any]:
     """Resolved values of the tagged slots, for `homevox parse` output.
 
     Keys: "devices" (names the targeting picks), "choose" (options when ambiguous),
-    "device_error" (stable code), "room", "brightness_percent", "amount", "direction",
-    "color_hex", "color_temp_kelvin", "temperature_celsius", "position_percent", "datetime",
-    "duration" (raw text), "message", "name". A value that cannot be parsed is None.
+    "device_error" (stable code), "room", "brightness_percent", "amount" (a number, "default"
+    for "a bit"), "direction" ("up" / "down"), "color_hex", "color_temp_kelvin",
+    "temperature_celsius", "position_percent", "datetime" ({"due", "recurrence", "text"}),
+    "duration_seconds", "message", "name". A value that cannot be parsed is None.
     """
     from skills.targets import describe_targets  # here: targets imports this module
 
@@ -249,6 +250,8 @@ def describe_slots(slots: Mapping[str, str], home: HomeView) -> dict[str, Any]:
         "direction": ("direction", _direction_word),
         "temperature": ("temperature_celsius", parse_temperature),
         "position": ("position_percent", parse_position),
+        "datetime": ("datetime", lambda text: _when(text, home)),
+        "duration": ("duration_seconds", _duration_seconds),
     }
     for slot, text in slots.items():
         if slot in parsers:
@@ -258,9 +261,30 @@ def describe_slots(slots: Mapping[str, str], home: HomeView) -> dict[str, Any]:
             colour = parse_colour(text)
             result["color_hex"] = colour.hex_code if colour else None
             result["color_temp_kelvin"] = colour.kelvin if colour else None
-        elif slot in ("datetime", "duration", "message", "name"):
+        elif slot in ("message", "name"):
             result[slot] = text
     return result
+
+
+def _when(text: str, home: HomeView) -> dict[str, Any] | str | None:
+    """skills/when.py's reading of a date or time; the raw text where that module is absent."""
+    try:
+        from skills.when import parse_when
+    except ImportError:
+        return text
+    when = parse_when(text, home.now())
+    if when is None:
+        return None
+    return {"due": when.due.isoformat(), "recurrence": when.recurrence, "text": when.text}
+
+
+def _duration_seconds(text: str) -> float | str | None:
+    try:
+        from skills.when import parse_duration
+    except ImportError:
+        return text
+    duration = parse_duration(text)
+    return None if duration is None else duration.total_seconds()
 
 
 def _amount(text: str) -> float | str | None:

@@ -1,0 +1,704 @@
+"""Table-driven unit tests of the home skills and device targeting, against tests/fake_home.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from skills import clock, curtains, device_state, lights, thermostat
+from skills.base import INTENT_NAMES, Handler, IntentRequest, Outcome, SkillContext
+from tests.fake_home import DEVICES, SATURDAY_EVENING, FakeHome
+
+HANDLERS: dict[str, Handler] = {
+    **lights.INTENTS,
+    **thermostat.INTENTS,
+    **curtains.INTENTS,
+    **device_state.INTENTS,
+    **clock.INTENTS,
+}
+
+Sent = list[tuple[str, str, Any]]
+
+
+def run(intent: str, text: str = "", home: FakeHome | None = None, **slots: str) -> Outcome:
+    request = IntentRequest(intent=intent, slots=slots, text=text)
+    return HANDLERS[intent](request, SkillContext(home=home or FakeHome()))
+
+
+def sent(outcome: Outcome) -> Sent:
+    return [(a.device.name, a.command.action, a.command.value) for a in outcome.actions]
+
+
+def test_the_home_skills_handle_their_labels_and_only_those() -> None:
+    home_intents = {name for name in INTENT_NAMES if not name.startswith(("reminders.", "timers."))}
+    assert set(HANDLERS) == home_intents
+
+
+LIVING_ROOM_LIGHTS = ["living room lamp", "ceiling light"]
+ALL_VOICE_LIGHTS = [
+    *LIVING_ROOM_LIGHTS,
+    "kitchen light",
+    "bedroom light",
+    "desk lamp",
+    "hall light",
+]
+
+# (intent, text, slots, reply, commands as (device, action, value)); no device ever reported.
+COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
+    (
+        "lights.on",
+        "turn on the kitchen light",
+        {"device": "kitchen light"},
+        "The kitchen light is on.",
+        [("kitchen light", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the light",  # no device, no room: the assistant's own room
+        {},
+        "The living room lamp and the ceiling light are on.",
+        [(name, "power", True) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "lights.off",
+        "turn off the lights",
+        {"device": "lights"},
+        "The living room lamp and the ceiling light are off.",
+        [(name, "power", False) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "lights.off",
+        "turn off all the lights",
+        {"device": "all the lights"},
+        "All 6 lights are off.",  # the voice-disabled garage door light is left alone
+        [(name, "power", False) for name in ALL_VOICE_LIGHTS],
+    ),
+    (
+        "lights.off",
+        "turn off every light in the house",
+        {"device": "light", "room": "house"},
+        "All 6 lights are off.",
+        [(name, "power", False) for name in ALL_VOICE_LIGHTS],
+    ),
+    (
+        "lights.off",
+        "switch off all lights in the living room",
+        {"device": "all lights", "room": "living room"},
+        "The living room lamp and the ceiling light are off.",
+        [(name, "power", False) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "lights.on",
+        "lights on in the bedroom",
+        {"device": "lights", "room": "bedroom"},
+        "The bedroom light is on.",
+        [("bedroom light", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the light in the office",
+        {"room": "the office"},
+        "The desk lamp is on.",
+        [("desk lamp", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the living room lights",
+        {"device": "living room lights"},
+        "The living room lamp and the ceiling light are on.",
+        [(name, "power", True) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "lights.on",
+        "turn on my lamp",  # a generic word: the lamp of the own room
+        {"device": "my lamp"},
+        "The living room lamp is on.",
+        [("living room lamp", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the big light",  # an alias
+        {"device": "the big light"},
+        "The ceiling light is on.",
+        [("ceiling light", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the kitchen lite",  # Whisper's spelling: fuzzy match
+        {"device": "kitchen lite"},
+        "The kitchen light is on.",
+        [("kitchen light", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the office lamp",  # room word + generic word
+        {"device": "office lamp"},
+        "The desk lamp is on.",
+        [("desk lamp", "power", True)],
+    ),
+    (
+        "lights.on",
+        "turn on the kitchen light at 30 percent",
+        {"device": "kitchen light", "brightness": "30 percent"},
+        "The kitchen light is at 30 percent.",
+        [("kitchen light", "brightness", 30)],
+    ),
+    (
+        "lights.brightness",
+        "set the kitchen light to 30 percent",
+        {"device": "kitchen light", "brightness": "30 percent"},
+        "The kitchen light is at 30 percent.",
+        [("kitchen light", "brightness", 30)],
+    ),
+    (
+        "lights.brightness",
+        "set the hall light to half",
+        {"device": "hall light", "brightness": "half"},
+        "The hall light is at 50 percent.",
+        [("hall light", "brightness", 50)],
+    ),
+    (
+        "lights.brightness",
+        "set the kitchen light to zero percent",  # 0 percent means off
+        {"device": "kitchen light", "brightness": "zero percent"},
+        "The kitchen light is off.",
+        [("kitchen light", "power", False)],
+    ),
+    (
+        "lights.brightness",
+        "dim the kitchen light by 20 percent",  # never heard from: starts at 50
+        {"device": "kitchen light", "amount": "20 percent"},
+        "The kitchen light is at 30 percent.",
+        [("kitchen light", "brightness", 30)],
+    ),
+    (
+        "lights.brightness",
+        "brighter",
+        {"direction": "brighter"},
+        "The living room lamp and the ceiling light are at 70 percent.",
+        [(name, "brightness", 70) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "lights.color",
+        "make the kitchen light red",
+        {"device": "kitchen light", "color": "red"},
+        "The kitchen light is red now.",
+        [("kitchen light", "color", "#ff0000")],
+    ),
+    (
+        "lights.color",
+        "set the bedroom light to warm white",
+        {"device": "bedroom light", "color": "warm white"},
+        "The bedroom light is warm white now.",
+        [("bedroom light", "color_temp", 2700)],
+    ),
+    (
+        "lights.color",
+        "set the desk lamp to 3000 kelvin",
+        {"device": "desk lamp", "color": "three thousand kelvin"},
+        "The desk lamp is 3000 kelvin now.",
+        [("desk lamp", "color_temp", 3000)],
+    ),
+    (
+        "thermostat.set",
+        "set the heating to 21 degrees",
+        {"device": "heating", "temperature": "21 degrees"},
+        "The thermostat is set to 21 degrees.",
+        [("thermostat", "setpoint", 21.0)],
+    ),
+    (
+        "thermostat.set",
+        "set it to seventy degrees fahrenheit",
+        {"temperature": "seventy degrees fahrenheit"},
+        "The thermostat is set to 21 degrees.",
+        [("thermostat", "setpoint", 21.0)],
+    ),
+    (
+        "thermostat.set",
+        "set the temperature to twenty one and a half",  # from the office: the only thermostat
+        {"temperature": "twenty one and a half"},
+        "The thermostat is set to 21.5 degrees.",
+        [("thermostat", "setpoint", 21.5)],
+    ),
+    (
+        "curtains.open",
+        "open the curtains",
+        {"device": "curtains"},
+        "The living room curtains are opening.",
+        [("living room curtains", "cover", "open")],
+    ),
+    (
+        "curtains.close",
+        "close the blinds in the bedroom",
+        {"device": "blinds", "room": "bedroom"},
+        "The bedroom blinds are closing.",
+        [("bedroom blinds", "cover", "close")],
+    ),
+    (
+        "curtains.close",
+        "close all the curtains",
+        {"device": "all the curtains"},
+        "The living room curtains and the bedroom blinds are closing.",
+        [("living room curtains", "cover", "close"), ("bedroom blinds", "cover", "close")],
+    ),
+    (
+        "curtains.stop",
+        "stop the curtains",
+        {},
+        "The living room curtains are stopped.",
+        [("living room curtains", "cover", "stop")],
+    ),
+    (
+        "curtains.position",
+        "open the bedroom blinds half way",
+        {"device": "bedroom blinds", "position": "half way"},
+        "The bedroom blinds are 50 percent open.",
+        [("bedroom blinds", "position", 50)],
+    ),
+    (
+        "curtains.position",
+        "set the curtains to a quarter",
+        {"device": "curtains", "position": "a quarter"},
+        "The living room curtains are 25 percent open.",
+        [("living room curtains", "position", 25)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("intent", "text", "slots", "reply", "commands"), COMMANDS)
+def test_commands(
+    intent: str, text: str, slots: dict[str, str], reply: str, commands: Sent
+) -> None:
+    home = FakeHome(assistant_room="office") if "office" in text and not slots else FakeHome()
+    outcome = run(intent, text, home, **slots)
+    assert (outcome.reply, sent(outcome), outcome.error_code) == (reply, commands, None)
+    # Every device acted on is a configured one, as configured: nothing spoken reaches a topic.
+    assert all(action.device in DEVICES for action in outcome.actions)
+
+
+# (intent, text, slots, reply, error_code): requests that must not act.
+REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
+    (
+        "lights.on",
+        "turn on the garden light",
+        {"device": "garden light"},
+        "I don't know a light called garden light.",
+        "no_such_device",
+    ),
+    (
+        "lights.on",
+        "turn on the tv light",  # shares only "light" with the configured names
+        {"device": "tv light"},
+        "I don't know a light called tv light.",
+        "no_such_device",
+    ),
+    (
+        "curtains.open",
+        "open the garage curtains",
+        {"device": "the garage curtains"},
+        "There are no curtains in the garage.",
+        "no_such_device",
+    ),
+    (
+        "lights.on",
+        "turn on the garage door light",
+        {"device": "garage door light"},
+        "Sorry, the garage door light is not controlled by voice.",
+        "voice_disabled",
+    ),
+    (
+        "lights.on",
+        "turn on the light in the garage",
+        {"room": "garage"},
+        "Sorry, the garage door light is not controlled by voice.",
+        "voice_disabled",
+    ),
+    (
+        "lights.on",
+        "turn on the light in the attic",
+        {"room": "attic"},
+        "I don't know a room called attic.",
+        "no_such_room",
+    ),
+    (
+        "thermostat.set",
+        "set the bedroom to 20 degrees",
+        {"room": "bedroom", "temperature": "20 degrees"},
+        "There's no thermostat in the bedroom.",
+        "no_such_device",
+    ),
+    (
+        "lights.on",
+        "turn on the curtains",
+        {"device": "living room curtains"},
+        "The living room curtains isn't a light.",
+        "wrong_kind",
+    ),
+    (
+        "lights.brightness",
+        "set the kitchen light to banana",
+        {"device": "kitchen light", "brightness": "banana"},
+        "I didn't catch the brightness. Say a level such as 40 percent, or brighter or dimmer.",
+        "unclear_value",
+    ),
+    (
+        "lights.brightness",
+        "set the kitchen light to 150 percent",
+        {"device": "kitchen light", "brightness": "150 percent"},
+        "I didn't catch the brightness. Say a level such as 40 percent, or brighter or dimmer.",
+        "unclear_value",
+    ),
+    (
+        "lights.color",
+        "make the kitchen light banana",
+        {"device": "kitchen light", "color": "banana"},
+        "I don't know the colour banana. Say a colour such as red, or a white such as warm white.",
+        "unclear_value",
+    ),
+    (
+        "thermostat.set",
+        "set the heating to 40 degrees",
+        {"temperature": "40 degrees"},
+        "I can set the thermostat between 5 and 30 degrees.",
+        "out_of_range",
+    ),
+    (
+        "thermostat.set",
+        "set the heating to nice",
+        {"temperature": "nice"},
+        "I didn't catch the temperature. Say one such as 21 degrees.",
+        "unclear_value",
+    ),
+    (
+        "thermostat.adjust",
+        "make it warmer",  # the set point was never reported
+        {"direction": "warmer"},
+        "I don't know what the thermostat is set to yet. Say a temperature, such as 21 degrees.",
+        "state_unknown",
+    ),
+    (
+        "thermostat.adjust",
+        "change the heating",
+        {},
+        "Warmer or cooler?",
+        "unclear_value",
+    ),
+    (
+        "curtains.position",
+        "move the curtains somewhere",
+        {"position": "somewhere"},
+        "I didn't catch how far. Say a position such as half way or 40 percent.",
+        "unclear_value",
+    ),
+    # Adversarial names: wildcards, separators and overlong text never select anything.
+    ("lights.on", "turn on #", {"device": "#"}, "I don't know that light.", "no_such_device"),
+    (
+        "lights.off",
+        "turn off kitchen/+/light",
+        {"device": "kitchen/+/light"},
+        "I don't know that light.",
+        "no_such_device",
+    ),
+    (
+        "lights.off",
+        "turn off the kitchen light " * 20,
+        {"device": "kitchen light " * 20},
+        "I don't know that light.",
+        "no_such_device",
+    ),
+]
+
+
+@pytest.mark.parametrize(("intent", "text", "slots", "reply", "error_code"), REFUSALS)
+def test_refusals_act_on_nothing(
+    intent: str, text: str, slots: dict[str, str], reply: str, error_code: str
+) -> None:
+    outcome = run(intent, text, FakeHome(), **slots)
+    assert (outcome.reply, outcome.error_code, outcome.actions) == (reply, error_code, ())
+
+
+@pytest.mark.parametrize(
+    ("intent", "assistant_room", "device", "options"),
+    [
+        (
+            "lights.on",
+            "kitchen",
+            "lamp",
+            ("living room lamp", "desk lamp"),
+        ),  # none here, two elsewhere
+        ("lights.off", "hall", "the lamp", ("living room lamp", "desk lamp")),
+        ("curtains.open", "kitchen", "the curtains", ("living room curtains", "bedroom blinds")),
+        ("devices.state", "office", "curtains", ("living room curtains", "bedroom blinds")),
+    ],
+)
+def test_an_ambiguous_name_asks_which_one_and_never_guesses(
+    intent: str, assistant_room: str, device: str, options: tuple[str, ...]
+) -> None:
+    home = FakeHome(assistant_room=assistant_room)
+    request = IntentRequest(intent=intent, slots={"device": device}, text=f"do the {device}")
+    outcome = HANDLERS[intent](request, SkillContext(home=home))
+    assert outcome.actions == ()
+    assert outcome.error_code == "ambiguous_device"
+    assert outcome.question is not None
+    assert (outcome.question.kind, outcome.question.options) == ("choose", options)
+    assert outcome.question.pending == request
+    assert outcome.reply == f"Which one: the {options[0]} or the {options[1]}?"
+
+
+def test_the_chosen_option_completes_the_pending_request() -> None:
+    home = FakeHome(assistant_room="kitchen")
+    question = run("lights.on", "turn on the lamp", home, device="lamp").question
+    assert question is not None and question.pending is not None
+    answered = IntentRequest(
+        intent=question.pending.intent,
+        slots={**question.pending.slots, question.slot: question.options[1]},
+        text=question.pending.text,
+    )
+    outcome = lights.INTENTS[answered.intent](answered, SkillContext(home=home))
+    assert (outcome.reply, sent(outcome)) == (
+        "The desk lamp is on.",
+        [("desk lamp", "power", True)],
+    )
+
+
+def test_relative_brightness_starts_from_each_lights_last_known_level() -> None:
+    home = FakeHome(
+        states={
+            "ceiling light": {"on": True, "brightness_percent": 70},
+            "living room lamp": {"on": False},
+            "kitchen light": {"on": True, "brightness_percent": 10},
+        }
+    )
+    brighter = run("lights.brightness", "brighter", home, direction="brighter")
+    assert sent(brighter) == [
+        ("living room lamp", "brightness", 20),
+        ("ceiling light", "brightness", 90),
+    ]
+    assert brighter.reply == "The living room lamp and the ceiling light are brighter now."
+    # Dimming leaves an off light off, and never goes below 1 percent.
+    dimmer = run("lights.brightness", "dim the lights a lot", home, direction="dim", amount="a lot")
+    assert sent(dimmer) == [("ceiling light", "brightness", 30)]
+    kitchen = run("lights.brightness", "dimmer", home, device="kitchen light", direction="dimmer")
+    assert (kitchen.reply, sent(kitchen)) == (
+        "The kitchen light is at 1 percent.",
+        [("kitchen light", "brightness", 1)],
+    )
+    off = run("lights.brightness", "dimmer", home, device="living room lamp", direction="down")
+    assert (off.reply, off.actions) == ("The living room lamp is already off.", ())
+
+
+def test_relative_brightness_reads_the_direction_from_the_sentence() -> None:
+    home = FakeHome(states={"kitchen light": {"on": True, "brightness_percent": 80}})
+    outcome = run(
+        "lights.brightness",
+        "dim the kitchen light by half",
+        home,
+        device="kitchen light",
+        amount="half",
+    )
+    assert sent(outcome) == [("kitchen light", "brightness", 30)]
+
+
+@pytest.mark.parametrize(
+    ("slots", "target", "expected", "reply"),
+    [
+        ({"direction": "warmer"}, 21.0, 22.0, "The thermostat is set to 22 degrees."),
+        (
+            {"direction": "down", "amount": "two degrees"},
+            21.0,
+            19.0,
+            "The thermostat is set to 19 degrees.",
+        ),
+        (
+            {"direction": "up", "amount": "half a degree"},
+            21.0,
+            21.5,
+            "The thermostat is set to 21.5 degrees.",
+        ),
+        (
+            {"direction": "warmer", "amount": "five degrees"},
+            28.0,
+            30.0,
+            "The thermostat is set to 30 degrees.",
+        ),
+    ],
+)
+def test_thermostat_adjusts_from_the_last_known_set_point(
+    slots: dict[str, str], target: float, expected: float, reply: str
+) -> None:
+    home = FakeHome(states={"thermostat": {"target_celsius": target}})
+    outcome = run("thermostat.adjust", "make it warmer", home, **slots)
+    assert (outcome.reply, sent(outcome)) == (reply, [("thermostat", "setpoint", expected)])
+
+
+def test_thermostat_at_its_limit_says_so_and_sends_nothing() -> None:
+    home = FakeHome(states={"thermostat": {"target_celsius": 30.0}})
+    outcome = run("thermostat.adjust", "warmer", home, direction="warmer")
+    assert (outcome.reply, outcome.actions) == (
+        "The thermostat is already at its maximum of 30 degrees.",
+        (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "reply"),
+    [
+        (
+            {"current_celsius": 20.5, "target_celsius": 21.0},
+            "It's 20.5 degrees in the living room, and the heating is set to 21.",
+        ),
+        ({"current_celsius": 19.0}, "It's 19 degrees in the living room."),
+        (
+            {"current_celsius": 19.0, "mode": "off"},
+            "It's 19 degrees in the living room, and the heating is off.",
+        ),
+        ({"target_celsius": 21.0}, "The heating is set to 21 degrees."),
+        ({}, "I haven't heard from the thermostat yet."),
+    ],
+)
+def test_thermostat_query(state: dict[str, Any], reply: str) -> None:
+    outcome = run(
+        "thermostat.query", "what's the temperature", FakeHome(states={"thermostat": state})
+    )
+    assert (outcome.reply, outcome.actions) == (reply, ())
+
+
+LIT = {"hall light": {"on": True, "brightness_percent": 40}, "kitchen light": {"on": True}}
+
+
+@pytest.mark.parametrize(
+    ("text", "slots", "states", "reply"),
+    [
+        (
+            "is the hall light on",
+            {"device": "hall light"},
+            LIT,
+            "Yes, the hall light is on, at 40 percent.",
+        ),
+        (
+            "is the kitchen light on",
+            {"device": "kitchen light"},
+            LIT,
+            "Yes, the kitchen light is on.",
+        ),
+        (
+            "is the hall light on",
+            {"device": "hall light"},
+            {"hall light": {"on": False}},
+            "No, it's off.",
+        ),
+        (
+            "is the hall light off",
+            {"device": "hall light"},
+            {"hall light": {"on": False}},
+            "Yes, it's off.",
+        ),
+        (
+            "is the hall light off",
+            {"device": "hall light"},
+            LIT,
+            "No, the hall light is on, at 40 percent.",
+        ),
+        (
+            "is the hall light on",
+            {"device": "hall light"},
+            {},
+            "I haven't heard from the hall light yet.",
+        ),
+        (
+            "is the hall light on",
+            {"device": "hall light"},
+            {"hall light": {"on": True, "available": False}},
+            "The hall light is offline.",
+        ),
+        (
+            "is the garage door light on",  # voice=False still answers state questions
+            {"device": "garage door light"},
+            {"garage door light": {"on": False}},
+            "No, it's off.",
+        ),
+        (
+            "are the bedroom blinds open",
+            {"device": "bedroom blinds"},
+            {"bedroom blinds": {"position_percent": 40}},
+            "Yes, the bedroom blinds are 40 percent open.",
+        ),
+        (
+            "are the bedroom blinds closed",
+            {"device": "bedroom blinds"},
+            {"bedroom blinds": {"position_percent": 100}},
+            "No, the bedroom blinds are open.",
+        ),
+        (
+            "what are the curtains doing",
+            {"device": "curtains"},
+            {"living room curtains": {"position_percent": 30, "moving": "closing"}},
+            "The living room curtains are closing.",
+        ),
+        (
+            "is the heating on",
+            {"device": "heating"},
+            {"thermostat": {"current_celsius": 20.5, "target_celsius": 21.0}},
+            "It's 20.5 degrees in the living room, and the heating is set to 21.",
+        ),
+        (
+            "are the lights on",
+            {"device": "lights"},
+            {
+                "ceiling light": {"on": True, "brightness_percent": 70},
+                "living room lamp": {"on": False},
+            },
+            "The ceiling light is on, at 70 percent, and the living room lamp is off.",
+        ),
+        (
+            "are the lights on in the living room",
+            {"device": "lights", "room": "living room"},
+            {"ceiling light": {"on": False}, "living room lamp": {"on": False}},
+            "No, the living room lamp and the ceiling light are off.",
+        ),
+        (
+            "are all the lights on",
+            {"device": "all the lights"},
+            {name: {"on": True} for name in [*ALL_VOICE_LIGHTS, "garage door light"]},
+            "Yes, all 7 lights are on.",
+        ),
+        (
+            "are all the lights off",
+            {"device": "all the lights"},
+            {
+                **{name: {"on": False} for name in ALL_VOICE_LIGHTS},
+                "garage door light": {"on": True},
+            },
+            "1 of 7 lights is on: the garage door light.",
+        ),
+        (
+            "are the lights on",
+            {"device": "lights"},
+            {"ceiling light": {"on": True}},
+            "Yes, the ceiling light is on. I haven't heard from the living room lamp yet.",
+        ),
+    ],
+)
+def test_state_questions(
+    text: str, slots: dict[str, str], states: dict[str, Any], reply: str
+) -> None:
+    outcome = run("devices.state", text, FakeHome(states=states), **slots)
+    assert (outcome.reply, outcome.actions, outcome.error_code) == (reply, (), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute", "reply"),
+    [
+        ("what time is it", 17, 42, "It's 5:42 PM."),
+        ("what's the time", 0, 5, "It's 12:05 AM."),
+        ("what time is it", 12, 0, "It's 12:00 PM."),
+        ("what time is it", 9, 7, "It's 9:07 AM."),
+        ("what's the date", 17, 42, "Today is Saturday, November 28."),
+        ("what day is it today", 17, 42, "Today is Saturday, November 28."),
+        ("what's the time and date", 17, 42, "It's 5:42 PM. Today is Saturday, November 28."),
+    ],
+)
+def test_clock(text: str, hour: int, minute: int, reply: str) -> None:
+    home = FakeHome(clock=SATURDAY_EVENING.replace(hour=hour, minute=minute))
+    assert run("clock.time", text, home).reply == reply
