@@ -1,7 +1,8 @@
 """Generic adapter: configured topics and payload templates, for devices no other adapter knows.
 
 Per device (config.toml): `command_topic`, `state_topic`, `templates` and `state_json_keys`.
-A command publishes `templates[<name>]` on `command_topic`, filled by str.format. Template
+A command publishes `templates[<name>]` on `command_topic`, its {field} placeholders filled
+(any other text, JSON braces included, is sent as written). Template
 names: power_on, power_off, brightness, color, color_temp, position, open, close, stop,
 setpoint, mode. Fields: {value} (percent, "#rrggbb", kelvin, degrees Celsius, a mode word; for
 power ON/OFF and for covers open/close/stop), and for colours {hex} (rrggbb), {r} {g} {b},
@@ -18,7 +19,6 @@ The generic protocol has no availability topic.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -83,6 +83,9 @@ def _normal_value(
     return value, {"value": value}
 
 
+_PLACEHOLDER = re.compile(r"\{(value|hex|r|g|b|kelvin|mireds)\}")
+
+
 def command_messages(device: Device, command: Command) -> Sequence[Message]:
     value, fields = _normal_value(device, command)
     name = _template_name(command, value)
@@ -91,13 +94,15 @@ def command_messages(device: Device, command: Command) -> Sequence[Message]:
     if not topic or template is None:
         missing = "command_topic" if not topic else f"templates.{name}"
         raise CommandError("unsupported_command", f"{device.name} has no {missing} in config.toml")
-    try:
-        payload = str(template).format(**fields)
-    except (KeyError, IndexError, ValueError, AttributeError) as err:
+    unknown = sorted(set(_PLACEHOLDER.findall(str(template))) - set(fields))
+    if unknown:
         raise CommandError(
             "bad_template",
-            f"{device.name}: templates.{name} cannot be filled ({err}); use {{value}}",
-        ) from err
+            f"{device.name}: templates.{name} has {{{unknown[0]}}}, which a {name} command "
+            f"does not fill; use {', '.join('{' + f + '}' for f in fields)}",
+        )
+    # Only the documented {field} placeholders are filled, so JSON braces need no escaping.
+    payload = _PLACEHOLDER.sub(lambda match: str(fields[match.group(1)]), str(template))
     return [Message(topic, payload)]
 
 
@@ -181,19 +186,20 @@ def expected_state(device: Device, command: Command) -> Mapping[str, Any]:
 
 def _template_regex(template: str) -> re.Pattern[str]:
     """A pattern that matches what `template` produces, capturing each field once."""
-    pattern, seen = "", set()
-    for literal, field, _, _ in string.Formatter().parse(template):
-        pattern += re.escape(literal)
-        if field is not None:
-            pattern += f"(?P={field})" if field in seen else f"(?P<{field}>.+?)"
-            seen.add(field)
-    return re.compile(pattern + r"\Z", re.DOTALL)
+    pattern, seen, position = "", set(), 0
+    for match in _PLACEHOLDER.finditer(template):
+        field = match.group(1)
+        pattern += re.escape(template[position : match.start()])
+        pattern += f"(?P={field})" if field in seen else f"(?P<{field}>.+?)"
+        seen.add(field)
+        position = match.end()
+    return re.compile(pattern + re.escape(template[position:]) + r"\Z", re.DOTALL)
 
 
 def _received(device: Device, text: str) -> tuple[str, Mapping[str, str]] | None:
     """Which template produced `text`, and its fields; templates without fields first."""
     templates = dict(device.options.get("templates", {}))
-    for name in sorted(templates, key=lambda name: "{" in templates[name]):
+    for name in sorted(templates, key=lambda name: bool(_PLACEHOLDER.search(templates[name]))):
         try:
             match = _template_regex(templates[name]).match(text)
         except (ValueError, re.error):

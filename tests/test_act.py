@@ -1,0 +1,265 @@
+"""Acting on the home end to end: turns through a real mosquitto with the virtual home answering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+
+from daemon.config import LoadedConfig, load_config
+from daemon.home import Home
+from daemon.mqtt import MqttLink
+from daemon.sim import VirtualHome
+from daemon.turn import BROKER_DOWN, TurnRunner
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Recorder:
+    """Every message the broker carries, as (topic, payload, retained)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.messages: list[tuple[str, str, bool]] = []
+        self._lock = threading.Lock()
+        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="test-recorder")
+        self._client.on_message = self._on_message
+        self._subscribed = threading.Event()
+        self._client.on_subscribe = lambda *args: self._subscribed.set()
+        self._client.connect(host, port)
+        self._client.subscribe("#")
+        self._client.loop_start()
+        assert self._subscribed.wait(5), "recorder could not subscribe"
+
+    def _on_message(self, client: Any, userdata: Any, message: paho.MQTTMessage) -> None:
+        with self._lock:
+            self.messages.append((message.topic, message.payload.decode(), bool(message.retain)))
+
+    def commands(self) -> list[tuple[str, str]]:
+        """Messages that are commands to devices (not state echoes, not homevox's own)."""
+        with self._lock:
+            return [
+                (t, p)
+                for t, p, _ in self.messages
+                if t.endswith("/set") or t.startswith("cmnd/") or "/command" in t
+            ]
+
+    def close(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()
+
+
+def fast(loaded: LoadedConfig) -> LoadedConfig:
+    """The example home with short waits, so failure paths are quick."""
+    mqtt = loaded.config.mqtt.model_copy(update={"ack_timeout_seconds": 0.8, "connect_wait_seconds": 1.0})
+    wake = loaded.config.wake.model_copy(update={"follow_up_seconds": 5.0})
+    return replace(loaded, config=loaded.config.model_copy(update={"mqtt": mqtt, "wake": wake}))
+
+
+@pytest.fixture
+def home_config() -> LoadedConfig:
+    return fast(load_config(REPO / "config.toml"))
+
+
+@pytest.fixture
+def recorder(mosquitto: Any) -> Iterator[Recorder]:
+    rec = Recorder(mosquitto.host, mosquitto.port)
+    yield rec
+    rec.close()
+
+
+@pytest.fixture
+async def virtual_home(mosquitto: Any, home_config: LoadedConfig) -> AsyncIterator[VirtualHome]:
+    home = VirtualHome(home_config.config.device_list(), mosquitto.host, mosquitto.port, silent={"hall light"})
+    await home.start()
+    yield home
+    await home.stop()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def runner(mosquitto: Any, home_config: LoadedConfig, virtual_home: VirtualHome) -> AsyncIterator[TurnRunner]:
+    config = home_config.config
+    link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), mosquitto.host, mosquitto.port)
+    await link.start()
+    assert await link.wait_connected(5)
+    turn_runner = TurnRunner(home_config, link=link, clock=Clock())
+    yield turn_runner
+    await link.stop()
+
+
+async def do(runner: TurnRunner, intent: str, **slots: str) -> dict[str, Any]:
+    from daemon.turn import request_from_cli
+
+    request = request_from_cli(intent, [f"{k}={v}" for k, v in slots.items()])
+    result = await asyncio.wait_for(runner.run_request(request), timeout=10)
+    return result.to_json()
+
+
+async def test_a_light_is_switched_and_acknowledged(runner: TurnRunner, recorder: Recorder) -> None:
+    turn = await do(runner, "lights.on", room="kitchen")
+    assert turn["commands"] == [
+        {"device": "kitchen light", "topic": "cmnd/kitchen_light/POWER", "payload": "ON", "acknowledged": True}
+    ]
+    assert "kitchen light" in turn["reply"].lower() and turn["error_code"] is None
+    assert runner.home.state("kitchen light").get("on") is True
+    assert recorder.commands() == [("cmnd/kitchen_light/POWER", "ON")]
+
+
+async def test_no_room_acts_in_the_assistants_own_room(runner: TurnRunner) -> None:
+    turn = await do(runner, "lights.off")
+    assert sorted(c["device"] for c in turn["commands"]) == ["ceiling light", "living room lamp"]
+    assert all(c["acknowledged"] for c in turn["commands"])
+
+
+async def test_brightness_is_converted_to_each_protocols_scale(runner: TurnRunner) -> None:
+    z2m = await do(runner, "lights.brightness", device="living room lamp", brightness="50 percent")
+    (command,) = z2m["commands"]
+    assert command["topic"] == "zigbee2mqtt/living_room_lamp/set"
+    assert json.loads(command["payload"])["brightness"] == 127
+    assert command["acknowledged"]
+    tasmota = await do(runner, "lights.brightness", device="kitchen light", brightness="30 percent")
+    assert [(c["topic"], c["payload"]) for c in tasmota["commands"]] == [("cmnd/kitchen_light/Dimmer", "30")]
+
+
+async def test_a_device_that_does_not_echo_is_named(runner: TurnRunner) -> None:
+    turn = await do(runner, "lights.on", device="hall light")
+    assert turn["commands"][0]["acknowledged"] is False
+    assert turn["reply"] == "The hall light did not respond."
+    assert turn["error_code"] == "no_ack"
+
+
+async def test_all_the_lights_spares_voice_disabled_devices(runner: TurnRunner, recorder: Recorder) -> None:
+    turn = await do(runner, "lights.off", device="all the lights")
+    switched = {c["device"] for c in turn["commands"]}
+    assert "porch light" not in switched
+    assert {"kitchen light", "bedroom light", "desk lamp", "ceiling light", "living room lamp"} <= switched
+    assert not any("porch" in topic for topic, _ in recorder.commands())
+
+
+async def test_voice_disabled_device_is_never_switched(runner: TurnRunner, recorder: Recorder) -> None:
+    turn = await do(runner, "lights.on", device="porch light")
+    assert turn["commands"] == [] and turn["error_code"] == "voice_disabled"
+    await asyncio.sleep(0.3)
+    assert recorder.commands() == []
+
+
+async def test_unknown_device_publishes_nothing(runner: TurnRunner, recorder: Recorder) -> None:
+    turn = await do(runner, "lights.on", device="disco ball")
+    assert turn["commands"] == [] and turn["error_code"]
+    await asyncio.sleep(0.3)
+    assert recorder.commands() == []
+
+
+async def test_a_risky_device_needs_a_spoken_yes(runner: TurnRunner, recorder: Recorder) -> None:
+    asked = await do(runner, "thermostat.set", device="garage heater", temperature="20 degrees")
+    assert asked["question"] == "confirm" and asked["commands"] == []
+    assert asked["reply"].endswith("Say yes to confirm.") and "garage heater" in asked["reply"]
+    assert runner.asks
+    await asyncio.sleep(0.3)
+    assert recorder.commands() == []
+    confirmed = (await runner.run_text("yes")).to_json()
+    assert [c["device"] for c in confirmed["commands"]] == ["garage heater"]
+    assert confirmed["commands"][0]["acknowledged"]
+    assert recorder.commands() == [("zigbee2mqtt/garage_heater/set", confirmed["commands"][0]["payload"])]
+
+
+async def test_a_risky_device_answered_no_is_left_alone(runner: TurnRunner, recorder: Recorder) -> None:
+    await do(runner, "thermostat.set", device="garage heater", temperature="25")
+    declined = (await runner.run_text("no")).to_json()
+    assert declined["reply"] == "OK, I won't." and declined["commands"] == []
+    assert not runner.asks
+    await asyncio.sleep(0.3)
+    assert recorder.commands() == []
+
+
+async def test_an_unanswered_confirmation_expires(runner: TurnRunner, recorder: Recorder) -> None:
+    await do(runner, "thermostat.set", device="garage heater", temperature="25")
+    runner._clock.now += 60  # type: ignore[attr-defined]
+    assert not runner.asks
+    # A late "yes" is no longer an answer to anything: it would go to the intent model as a
+    # new command (where a bare "yes" means nothing).
+    assert await runner._answer_pending("yes") is None
+    await asyncio.sleep(0.3)
+    assert recorder.commands() == []
+
+
+async def test_an_ambiguous_name_asks_which_and_the_answer_needs_no_intent(runner: TurnRunner) -> None:
+    # In the hall there is no lamp, so "the lamp" could be the living room's or the office's.
+    assistant = runner.loaded.config.assistant.model_copy(update={"room": "hall"})
+    runner.home = Home(runner.loaded.config.model_copy(update={"assistant": assistant}), states=runner.home.state)
+    asked = await do(runner, "lights.on", device="lamp")
+    assert asked["question"] == "choose" and asked["commands"] == []
+    assert "living room lamp" in asked["reply"] and "desk lamp" in asked["reply"]
+    chosen = (await runner.run_text("the desk lamp")).to_json()
+    assert [c["device"] for c in chosen["commands"]] == ["desk lamp"]
+    assert chosen["commands"][0]["acknowledged"]
+
+
+async def test_broker_down_fails_aloud_and_nothing_stale_is_sent_later(
+    home_config: LoadedConfig, mosquitto_restartable: Any
+) -> None:
+    broker = mosquitto_restartable
+    config = home_config.config
+    link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), broker.host, broker.port)
+    await link.start()
+    assert await link.wait_connected(5)
+    runner = TurnRunner(home_config, link=link)
+    broker.stop()
+    try:
+        turn = (await asyncio.wait_for(runner.run_request(_request("lights.on", room="kitchen")), 10)).to_json()
+        assert turn["reply"] == BROKER_DOWN and turn["error_code"] == "broker_unavailable"
+        assert turn["commands"] == []
+        broker.start()
+        recorder = Recorder(broker.host, broker.port)
+        assert await link.wait_connected(15)
+        await asyncio.sleep(1.0)
+        assert recorder.commands() == []
+        recorder.close()
+    finally:
+        await link.stop()
+
+
+def _request(intent: str, **slots: str) -> Any:
+    from daemon.turn import request_from_cli
+
+    return request_from_cli(intent, [f"{k}={v}" for k, v in slots.items()])
+
+
+def test_homevox_do_prints_the_turn_as_json(mosquitto: Any, virtual_home: VirtualHome) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "do", "curtains.position", "device=bedroom blinds", "position=40 percent",
+         "--json", "--broker", f"{mosquitto.host}:{mosquitto.port}", "--config", str(REPO / "config.toml")],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    turn = json.loads(result.stdout)
+    assert turn["intent"] == "curtains.position" and turn["slots"] == {"device": "bedroom blinds", "position": "40 percent"}
+    assert turn["commands"] == [
+        {"device": "bedroom blinds", "topic": "cmnd/bedroom_blinds/ShutterPosition1", "payload": "40", "acknowledged": True}
+    ]
+    assert turn["reply"]
+
+
+def test_homevox_do_rejects_bad_words_in_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "do", "lights.on", "colour=red", "--dry-run"],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "bad slot 'colour=red'" in result.stderr
