@@ -94,7 +94,7 @@ def command_messages(device: Device, command: Command) -> Sequence[Message]:
     if not topic or template is None:
         missing = "command_topic" if not topic else f"templates.{name}"
         raise CommandError("unsupported_command", f"{device.name} has no {missing} in config.toml")
-    unknown = sorted(set(_PLACEHOLDER.findall(str(template))) - set(fields))
+    unknown = sorted(set(re.findall(r"\{(\w+)\}", str(template))) - set(fields))
     if unknown:
         raise CommandError(
             "bad_template",
@@ -268,6 +268,7 @@ def _reply(device: Device, state: Mapping[str, Any], changed: str) -> list[Messa
 
 def announce(device: Device, state: Mapping[str, Any]) -> Sequence[Message]:
     main = "on" if device.kind == "light" else _MAIN_KEY[device.kind]
-    if main not in state and not device.options.get("state_json_keys"):
+    keys = set(_json_keys(device)) if device.options.get("state_json_keys") else {main}
+    if not keys & set(state):
         return []
     return _reply(device, state, main)
