@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -74,9 +75,42 @@ def kind_noun(kind: str | None, count: int = 1) -> str:
 
 def spoken_words(text: str) -> list[str]:
     """Normalised words of a name, without articles and possessive pronouns."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
     text = re.sub(r"'s\b|'", "", normalise(text))
     text = re.sub(r"[^\w ]", " ", text)
-    return [word for word in text.split() if word not in _FILLER_WORDS]
+    return tuple(word for word in text.split() if word not in _FILLER_WORDS)
+
+
+# Spellings that sound alike, as Whisper swaps them ("lite", "sealing"): compared as sound keys.
+_SOUNDS: tuple[tuple[str, str], ...] = (
+    (r"igh|gh", "i"),
+    (r"ph", "f"),
+    (r"c(?=[eiy])", "s"),
+    (r"ck|c|q", "k"),
+    (r"wh", "w"),
+    (r"z", "s"),
+    (r"ee|ea|ei|ie|y", "i"),
+    (r"(?<=.)e$", ""),
+    (r"(.)\1", r"\1"),
+)
+
+
+@lru_cache(maxsize=4096)
+def sound_key(word: str) -> str:
+    """A rough English sound key of one word: "lite" and "light" -> "lit"."""
+    for pattern, replacement in _SOUNDS:
+        word = re.sub(pattern, replacement, word)
+    return word
+
+
+@lru_cache(maxsize=65536)
+def word_similarity(spoken: str, configured: str) -> float:
+    """0-100: how alike two words are in spelling or in sound."""
+    return max(fuzz.ratio(spoken, configured), fuzz.ratio(sound_key(spoken), sound_key(configured)))
 
 
 def kind_of_words(words: Iterable[str]) -> str | None:
@@ -277,8 +311,8 @@ def _score(words: list[str], device: Device) -> float:
     best = 0.0
     for key in (device.name, *device.aliases):
         for full in (key, f"{device.room} {key}"):
-            key_words = spoken_words(full)
-            per_word = [max(fuzz.ratio(word, other) for other in key_words) for word in words]
+            key_words = _words(full)
+            per_word = [max(word_similarity(word, other) for other in key_words) for word in words]
             if min(per_word) >= WORD_CUTOFF:
                 best = max(best, sum(per_word) / len(per_word))
             whole = fuzz.ratio(spoken, " ".join(key_words))
