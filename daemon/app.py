@@ -190,7 +190,12 @@ class Daemon:
         await self._conclude(result)
 
     async def _conclude(self, result: TurnResult) -> None:
-        log.info("turn: %s", json.dumps(result.to_json(), ensure_ascii=False))
+        turn = result.to_json()
+        log.info("turn: %s", json.dumps(turn, ensure_ascii=False))
+        if self.runner is not None and self.runner.link is not None and result.text:
+            # A phone or an automation that sent text on .../say reads the answer here.
+            with contextlib.suppress(HomevoxError):
+                await self.runner.link.publish_json("reply", turn)
         if result.question is not None and self._listener is not None:
             self._listener.open_follow_up(self.config.wake.follow_up_seconds)
         if result.reply:
@@ -202,7 +207,10 @@ class Daemon:
         assert self.runner is not None and self.runner.link is not None
         await self._speaker.say(announcement(item, missed))
         payload = json.loads(reminder_payload(item, datetime.now(item.due.tzinfo), missed))
-        await self.runner.link.publish_json("reminder", payload)
+        try:
+            await self.runner.link.publish_json("reminder", payload)
+        except HomevoxError as err:
+            log.warning("reminder %s was spoken but not published: %s", item.id, err)
 
     async def _scheduled_action(self, request: IntentRequest) -> None:
         assert self.runner is not None

@@ -6,13 +6,11 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
 
 from daemon.config import LoadedConfig, load_config
@@ -20,41 +18,9 @@ from daemon.home import Home
 from daemon.mqtt import MqttLink
 from daemon.sim import VirtualHome
 from daemon.turn import BROKER_DOWN, TurnRunner
+from tests.mqtt_recorder import Recorder
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-class Recorder:
-    """Every message the broker carries, as (topic, payload, retained)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.messages: list[tuple[str, str, bool]] = []
-        self._lock = threading.Lock()
-        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="test-recorder")
-        self._client.on_message = self._on_message
-        self._subscribed = threading.Event()
-        self._client.on_subscribe = lambda *args: self._subscribed.set()
-        self._client.connect(host, port)
-        self._client.subscribe("#")
-        self._client.loop_start()
-        assert self._subscribed.wait(5), "recorder could not subscribe"
-
-    def _on_message(self, client: Any, userdata: Any, message: paho.MQTTMessage) -> None:
-        with self._lock:
-            self.messages.append((message.topic, message.payload.decode(), bool(message.retain)))
-
-    def commands(self) -> list[tuple[str, str]]:
-        """Messages that are commands to devices (not state echoes, not homevox's own)."""
-        with self._lock:
-            return [
-                (t, p)
-                for t, p, _ in self.messages
-                if t.endswith("/set") or t.startswith("cmnd/") or "/command" in t
-            ]
-
-    def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
 
 
 def fast(loaded: LoadedConfig) -> LoadedConfig:
