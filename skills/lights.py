@@ -104,9 +104,9 @@ def set_colour(request: IntentRequest, context: SkillContext) -> Outcome:
     colour_text = request.slots.get("color", "")
     colour = parse_colour(colour_text)
     if colour is None:
-        said = f"the colour {colour_text}" if colour_text else "that colour"
+        said = f"I don't know the colour {colour_text}." if colour_text else "Which colour?"
         return Outcome(
-            f"I don't know {said}. Say a colour such as red, or a white such as warm white.",
+            f"{said} Say a colour such as red, or a white such as warm white.",
             error_code="unclear_value",
         )
     actions = tuple(DeviceAction(device, colour.command()) for device in targets)

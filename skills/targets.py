@@ -42,23 +42,34 @@ _WHOLE_HOME = re.compile(
 # Generic words per kind; the first is the kind's own word (means every device of the kind).
 _KIND_WORDS: dict[str, tuple[str, ...]] = {
     "light": ("light", "lights", "lighting", "lamp", "lamps", "bulb", "bulbs"),
-    "thermostat": ("thermostat", "thermostats", "heating", "heater", "heat", "temperature"),
-    "curtains": ("curtains", "curtain", "blinds", "blind", "shades", "shade", "shutters"),
-}
-_BROAD_WORDS = frozenset(
-    [
-        "light",
-        "lights",
-        "lighting",
+    "thermostat": (
         "thermostat",
         "thermostats",
         "heating",
+        "heater",
         "heat",
         "temperature",
+        "climate",
+        "radiator",
+        "boiler",
+    ),
+    "curtains": (
         "curtains",
         "curtain",
-    ]
-)
+        "blinds",
+        "blind",
+        "shades",
+        "shade",
+        "shutters",
+        "shutter",
+        "drapes",
+        "window",
+    ),
+}
+_BROAD_WORDS = frozenset(
+    {"light", "lights", "lighting", "thermostat", "thermostats", "heating", "heat",
+     "temperature", "climate", "curtains", "curtain"}
+)  # fmt: skip
 """Generic words that mean the whole kind, where "lamp" or "blinds" may single some out."""
 _KIND_NOUNS: dict[str, tuple[str, str]] = {
     "light": ("light", "lights"),
@@ -128,7 +139,8 @@ def resolve_room(text: str, home: HomeView) -> str | None:
     spoken = " ".join(spoken_words(text))
     best: tuple[float, str] | None = None
     for room in home.rooms:
-        if spoken == room or " ".join(words) == room.replace(" room", ""):
+        configured = " ".join(spoken_words(room))
+        if spoken == configured or " ".join(words) == configured.replace(" room", ""):
             return room
         score = fuzz.ratio(spoken.replace(" ", ""), room.replace(" ", ""))
         if score >= NAME_CUTOFF and (best is None or score > best[0]):

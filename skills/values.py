@@ -36,8 +36,9 @@ _FRACTIONS: tuple[tuple[str, float], ...] = (
     ("half", 0.5),
 )
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_FULL_WORDS = ("full", "max", "maximum", "all the way", "fully", "100 percent", "brightest")
+_FULL_WORDS = ("full", "max", "maximum", "all the way", "fully", "brightest", "highest", "bright")
 _LOWEST_WORDS = ("min", "minimum", "lowest", "dimmest")
+_LEVEL_WORDS = {"low": 25, "dim": 25, "medium": 50, "high": 75}
 
 # Named white tones, in kelvin. Bulb makers' usual figures.
 _WHITE_TONES: dict[str, int] = {
@@ -56,16 +57,56 @@ _WHITE_TONES: dict[str, int] = {
     "daylight": 6500,
     "day light": 6500,
 }
+# Moods a user asks for as a colour, and colour words CSS lacks.
+_MOOD_TONES: dict[str, int] = {
+    "cozy": 2200,
+    "cosy": 2200,
+    "fireplace": 2200,
+    "relaxing": 2700,
+    "relaxed": 2700,
+    "calm": 2700,
+    "soft": 2700,
+    "reading": 4000,
+    "natural": 4000,
+    "energizing": 5000,
+    "energising": 5000,
+    "concentrate": 5000,
+    "cold": 6500,
+}
+_EXTRA_COLOURS: dict[str, str] = {
+    "amber": "#ffbf00",
+    "peach": "#ffe5b4",
+    "mint": "#98ff98",
+    "lilac": "#c8a2c8",
+    "rose": "#ff007f",
+    "deep purple": "#673ab7",
+    "romantic": "#ff1493",
+    "sunset": "#ff8c00",
+    "halloween": "#ff8c00",
+    "ocean": "#1e90ff",
+    "forest": "#228b22",
+}
 _KELVIN_RANGE = (1000, 10000)
 
 # "heat", "warm" and "cool" are left out: "turn the heat down" must not read as both ways.
 _UP_WORDS = frozenset(
-    ["up", "brighter", "brighten", "higher", "raise", "increase", "more", "warmer", "hotter"]
-)
+    {"up", "brighter", "brighten", "lighter", "lighten", "higher", "raise", "increase", "boost",
+     "more", "warmer", "hotter"}
+)  # fmt: skip
 _DOWN_WORDS = frozenset(
-    ["down", "dimmer", "dim", "darker", "lower", "decrease", "reduce", "less", "cooler", "colder"]
+    {"down", "dimmer", "dim", "darker", "darken", "softer", "soften", "lower", "decrease",
+     "reduce", "less", "cooler", "colder", "drop"}
+)  # fmt: skip
+_SMALL_STEP_WORDS = (
+    "a bit",
+    "a little",
+    "a little bit",
+    "slightly",
+    "a touch",
+    "some",
+    "a tad",
+    "a notch",
 )
-_SMALL_STEP_WORDS = ("a bit", "a little", "a little bit", "slightly", "a touch", "some", "a tad")
 _BIG_STEP_WORDS = ("a lot", "much", "way")
 
 
@@ -118,6 +159,8 @@ def parse_percent(text: str) -> int | None:
         return 100
     if any(re.search(rf"\b{word}\b", text) for word in _LOWEST_WORDS):
         return 1
+    if text.removeprefix("the ") in _LEVEL_WORDS:
+        return _LEVEL_WORDS[text.removeprefix("the ")]
     value = parse_number(text)
     if value is None:
         return None
@@ -135,8 +178,11 @@ def parse_colour(text: str) -> Colour | None:
     text = re.sub(r" (?:colou?r|light|lighting|tone)$", "", text)
     if not text:
         return None
-    if text in _WHITE_TONES:
-        return Colour(kelvin=_WHITE_TONES[text], name=text)
+    tones = _WHITE_TONES | _MOOD_TONES
+    if text in tones:
+        return Colour(kelvin=tones[text], name=text)
+    if text in _EXTRA_COLOURS:
+        return Colour(hex_code=_EXTRA_COLOURS[text], name=text)
     digits = alpha2digit(text, "en", threshold=0).replace(",", "")
     kelvin = re.fullmatch(r"(\d+(?:\.\d+)?) ?(?:k|kelvin|degrees kelvin)", digits)
     if kelvin:

@@ -145,6 +145,48 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
         [("kitchen light", "brightness", 30)],
     ),
     (
+        "lights.on",
+        "turn on the lights in the kitchen",  # the room inside the device slot
+        {"device": "the lights in the kitchen"},
+        "The kitchen light is on.",
+        [("kitchen light", "power", True)],
+    ),
+    (
+        "lights.brightness",
+        "set the hall light to low",
+        {"device": "hall light", "brightness": "low"},
+        "The hall light is at 25 percent.",
+        [("hall light", "brightness", 25)],
+    ),
+    (
+        "lights.brightness",
+        "make the kitchen light softer",
+        {"device": "kitchen light", "direction": "softer"},
+        "The kitchen light is at 30 percent.",
+        [("kitchen light", "brightness", 30)],
+    ),
+    (
+        "lights.color",
+        "make the lights cozy",
+        {"device": "lights", "color": "cozy"},
+        "The living room lamp and the ceiling light are cozy now.",
+        [(name, "color_temp", 2200) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "thermostat.set",
+        "set the heating to 72 °F",
+        {"device": "the heating", "temperature": "72 °F"},
+        "The thermostat is set to 22 degrees.",
+        [("thermostat", "setpoint", 22.0)],
+    ),
+    (
+        "curtains.close",
+        "close the bedroom window blinds",
+        {"device": "bedroom window blinds"},
+        "The bedroom blinds are closing.",
+        [("bedroom blinds", "cover", "close")],
+    ),
+    (
         "lights.brightness",
         "set the kitchen light to 30 percent",
         {"device": "kitchen light", "brightness": "30 percent"},
@@ -354,6 +396,13 @@ REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
         "make the kitchen light banana",
         {"device": "kitchen light", "color": "banana"},
         "I don't know the colour banana. Say a colour such as red, or a white such as warm white.",
+        "unclear_value",
+    ),
+    (
+        "lights.color",
+        "change the colour of the lights",
+        {"device": "lights"},
+        "Which colour? Say a colour such as red, or a white such as warm white.",
         "unclear_value",
     ),
     (

@@ -61,6 +61,10 @@ def test_parse_number(text: str, expected: float | None) -> None:
         ("max", 100),
         ("maximum brightness", 100),
         ("minimum", 1),
+        ("the lowest", 1),
+        ("low", 25),
+        ("medium", 50),
+        ("high", 75),
         ("one hundred percent", 100),
         ("0 percent", 0),
         ("150 percent", None),
@@ -89,6 +93,11 @@ def test_parse_percent(text: str, expected: int | None) -> None:
         ("3000 kelvin", None, 3000),
         ("three thousand kelvin", None, 3000),
         ("2,700 K", None, 2700),
+        ("5000k", None, 5000),
+        ("cozy", None, 2200),
+        ("reading", None, 4000),
+        ("amber", "#ffbf00", None),
+        ("sunset", "#ff8c00", None),
     ],
 )
 def test_parse_colour(text: str, hex_code: str | None, kelvin: int | None) -> None:
@@ -97,7 +106,7 @@ def test_parse_colour(text: str, hex_code: str | None, kelvin: int | None) -> No
     assert (colour.hex_code, colour.kelvin) == (hex_code, kelvin)
 
 
-@pytest.mark.parametrize("text", ["banana", "", "50000 kelvin", "brighter"])
+@pytest.mark.parametrize("text", ["banana", "", "50000 kelvin", "brighter", "black and white"])
 def test_unknown_colours_are_none(text: str) -> None:
     assert parse_colour(text) is None
 
@@ -143,6 +152,8 @@ def test_parse_temperature(text: str, celsius: float | None) -> None:
         ("colder", -1),
         ("turn the heat down", -1),
         ("dim the kitchen light by 20 percent", -1),
+        ("softer", -1),
+        ("less bright", -1),
         ("sideways", None),
         ("up and down", None),
         ("", None),
