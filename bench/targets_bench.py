@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from daemon.config import load_config
 from devices.base import Device
 from skills.base import IntentRequest, Outcome
-from skills.targets import resolve_targets, spoken_words
+from skills.names import spoken_words
+from skills.targets import resolve_targets
 
 SEED = 7
 REPO = Path(__file__).resolve().parent.parent

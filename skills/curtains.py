@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from devices.base import Command
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
-from skills.targets import be, group_subject, resolve_targets
+from skills.names import be, group_subject
+from skills.targets import resolve_targets
 from skills.values import parse_position
 
 

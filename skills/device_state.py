@@ -8,7 +8,8 @@ from typing import Any
 
 from devices.base import Device
 from skills.base import Handler, IntentRequest, Outcome, SkillContext
-from skills.targets import be, group_subject, join_names, kind_noun, resolve_targets
+from skills.names import be, group_subject, join_names, kind_noun
+from skills.targets import resolve_targets
 from skills.thermostat import describe_thermostat
 from skills.values import normalise
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
-
-from rapidfuzz import fuzz
 
 from devices.base import Device
 from skills.base import HomeView, IntentRequest, Outcome, Question
+from skills.names import (
+    be,
+    join_names,
+    kind_noun,
+    name_score,
+    resolve_room,
+    spoken_words,
+)
 from skills.values import normalise
 
-WORD_CUTOFF = 80.0
-"""Least rapidfuzz ratio for a spoken word to count as a word of a name ("lite" ~ "light")."""
-NAME_CUTOFF = 85.0
-"""Least ratio for a whole spoken name against a whole configured name ("desk lamb")."""
 TIE_MARGIN = 5.0
 """Devices scoring within this of the best are equally likely: ask, don't pick."""
 MAX_NAME_CHARS = 60
@@ -31,9 +32,6 @@ MAX_NAME_CHARS = 60
 # comes from a garbled transcript or an attack, and is neither matched nor repeated.
 _UNSPEAKABLE = re.compile(r"[#+/\x00-\x1f]")
 
-_FILLER_WORDS = frozenset(
-    ["the", "my", "our", "your", "a", "an", "this", "that", "these", "those", "please"]
-)
 _ALL_WORDS = frozenset(["all", "every", "each", "both"])
 _WHOLE_HOME = re.compile(
     r"\b(?:everything|everywhere|(?:whole|entire) (?:house|home|flat|apartment)"
@@ -71,57 +69,6 @@ _BROAD_WORDS = frozenset(
      "temperature", "climate", "curtains", "curtain"}
 )  # fmt: skip
 """Generic words that mean the whole kind, where "lamp" or "blinds" may single some out."""
-_KIND_NOUNS: dict[str, tuple[str, str]] = {
-    "light": ("light", "lights"),
-    "thermostat": ("thermostat", "thermostats"),
-    "curtains": ("curtains", "curtains"),
-}
-
-
-def kind_noun(kind: str | None, count: int = 1) -> str:
-    """ "light" / "lights", "device" / "devices" for no kind."""
-    singular, plural = _KIND_NOUNS.get(kind or "", ("device", "devices"))
-    return singular if count == 1 else plural
-
-
-def spoken_words(text: str) -> list[str]:
-    """Normalised words of a name, without articles and possessive pronouns."""
-    return list(_words(text))
-
-
-@lru_cache(maxsize=4096)
-def _words(text: str) -> tuple[str, ...]:
-    text = re.sub(r"'s\b|'", "", normalise(text))
-    text = re.sub(r"[^\w ]", " ", text)
-    return tuple(word for word in text.split() if word not in _FILLER_WORDS)
-
-
-# Spellings that sound alike, as Whisper swaps them ("lite", "sealing"): compared as sound keys.
-_SOUNDS: tuple[tuple[str, str], ...] = (
-    (r"igh|gh", "i"),
-    (r"ph", "f"),
-    (r"c(?=[eiy])", "s"),
-    (r"ck|c|q", "k"),
-    (r"wh", "w"),
-    (r"z", "s"),
-    (r"ee|ea|ei|ie|y", "i"),
-    (r"(?<=.)e$", ""),
-    (r"(.)\1", r"\1"),
-)
-
-
-@lru_cache(maxsize=4096)
-def sound_key(word: str) -> str:
-    """A rough English sound key of one word: "lite" and "light" -> "lit"."""
-    for pattern, replacement in _SOUNDS:
-        word = re.sub(pattern, replacement, word)
-    return word
-
-
-@lru_cache(maxsize=65536)
-def word_similarity(spoken: str, configured: str) -> float:
-    """0-100: how alike two words are in spelling or in sound."""
-    return max(fuzz.ratio(spoken, configured), fuzz.ratio(sound_key(spoken), sound_key(configured)))
 
 
 def kind_of_words(words: Iterable[str]) -> str | None:
@@ -131,21 +78,6 @@ def kind_of_words(words: Iterable[str]) -> str | None:
             if word in generic:
                 return kind
     return None
-
-
-def resolve_room(text: str, home: HomeView) -> str | None:
-    """The configured room `text` names ("the living room", "livingroom"), or None."""
-    words = [word for word in spoken_words(text) if word not in ("in", "room")]
-    spoken = " ".join(spoken_words(text))
-    best: tuple[float, str] | None = None
-    for room in home.rooms:
-        configured = " ".join(spoken_words(room))
-        if spoken == configured or " ".join(words) == configured.replace(" room", ""):
-            return room
-        score = fuzz.ratio(spoken.replace(" ", ""), room.replace(" ", ""))
-        if score >= NAME_CUTOFF and (best is None or score > best[0]):
-            best = (score, room)
-    return best[1] if best else None
 
 
 def resolve_targets(
@@ -296,7 +228,7 @@ def _fuzzy(
     device_text: str,
     room: str | None,
 ) -> tuple[Device, ...] | Outcome:
-    scored = [(_score(words, device), device) for device in of_kind]
+    scored = [(name_score(words, device), device) for device in of_kind]
     scored = [(score, device) for score, device in scored if score > 0]
     if room is not None and any(device.room == room for _, device in scored):
         scored = [(score, device) for score, device in scored if device.room == room]
@@ -310,27 +242,6 @@ def _fuzzy(
     best = max(score for score, _ in scored)
     close = [device for score, device in scored if score >= best - TIE_MARGIN]
     return (close[0],) if len(close) == 1 else choose(request, close)
-
-
-def _score(words: list[str], device: Device) -> float:
-    """How well spoken `words` name `device`: 0 when they don't.
-
-    Every spoken word must be like a word of the name (room included), so "tv light" never
-    matches "kitchen light" on "light" alone; a whole-name ratio catches split or slurred
-    words ("desk lamb").
-    """
-    spoken = " ".join(words)
-    best = 0.0
-    for key in (device.name, *device.aliases):
-        for full in (key, f"{device.room} {key}"):
-            key_words = _words(full)
-            per_word = [max(word_similarity(word, other) for other in key_words) for word in words]
-            if min(per_word) >= WORD_CUTOFF:
-                best = max(best, sum(per_word) / len(per_word))
-            whole = fuzz.ratio(spoken, " ".join(key_words))
-            if whole >= NAME_CUTOFF:
-                best = max(best, whole)
-    return best
 
 
 def choose(request: IntentRequest, devices: Sequence[Device]) -> Outcome:
@@ -348,31 +259,6 @@ def _nothing_there(kind: str | None, room: str | None) -> Outcome:
     if kind == "curtains":
         return Outcome(f"There are no curtains{where}.", error_code="no_such_device")
     return Outcome(f"There's no {kind_noun(kind)}{where}.", error_code="no_such_device")
-
-
-def join_names(devices: Sequence[Device], conjunction: str = "and") -> str:
-    """ "the kitchen light", "the lamp and the ceiling light", "the a, the b or the c"."""
-    names = [f"the {device.name}" for device in devices]
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
-
-
-def group_subject(devices: Sequence[Device]) -> str:
-    """How a reply's sentence starts for `devices`: "The kitchen light", "All 4 lights"."""
-    if len(devices) <= 2:
-        text = join_names(devices)
-        return text[:1].upper() + text[1:]
-    kinds = {device.kind for device in devices}
-    noun = kind_noun(kinds.pop() if len(kinds) == 1 else None, len(devices))
-    rooms = {device.room for device in devices}
-    where = f" in the {rooms.pop()}" if len(rooms) == 1 else ""
-    return f"All {len(devices)} {noun}{where}"
-
-
-def be(devices: Sequence[Device]) -> str:
-    """ "is" or "are" for a sentence about `devices` ("the curtains are", "the lamp is")."""
-    return "are" if len(devices) > 1 or devices[0].name.endswith("s") else "is"
 
 
 def describe_targets(slots: Mapping[str, str], home: HomeView) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from devices.base import Command, Device, clamp
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
-from skills.targets import be, group_subject, resolve_targets
+from skills.names import be, group_subject
+from skills.targets import resolve_targets
 from skills.values import (
     TEMPERATURE_STEP_CELSIUS,
     format_number,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skills import clock, curtains, device_state, lights, thermostat
 from skills.base import INTENT_NAMES, Handler, IntentRequest, Outcome, SkillContext
+from skills.targets import resolve_targets
 from tests.fake_home import DEVICES, SATURDAY_EVENING, FakeHome
 
 HANDLERS: dict[str, Handler] = {
@@ -751,3 +753,18 @@ def test_state_questions(
 def test_clock(text: str, hour: int, minute: int, reply: str) -> None:
     home = FakeHome(clock=SATURDAY_EVENING.replace(hour=hour, minute=minute))
     assert run("clock.time", text, home).reply == reply
+
+
+def test_every_name_and_alias_of_the_example_config_finds_its_own_device() -> None:
+    from daemon.config import load_config
+
+    config = load_config(Path(__file__).resolve().parent.parent / "config.toml").config
+    devices = config.device_list()
+    home = FakeHome(assistant_room=config.assistant.room, devices=devices)
+    for device in devices:
+        for spoken in (device.name, *device.aliases, f"the {device.name}"):
+            request = IntentRequest("devices.state", {"device": spoken}, f"is the {spoken} on")
+            assert resolve_targets(request, home, None, for_command=False) == (device,), spoken
+            assert resolve_targets(request, home, device.kind, for_command=False) == (device,), (
+                spoken
+            )
