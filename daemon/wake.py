@@ -83,10 +83,22 @@ class WakeWordDetector:
         preprocessor.raw_data_buffer = deque(
             preprocessor.raw_data_buffer, maxlen=CHUNK_SAMPLES + _MEL_CONTEXT_SAMPLES
         )
+        self._fresh_melspectrogram = preprocessor.melspectrogram_buffer.copy()
+        self._fresh_features = preprocessor.feature_buffer.copy()
 
     def reset(self) -> None:
-        """Forget recent scores (after a detection, so one wake word fires once)."""
+        """Forget all audio heard so far, as if just loaded.
+
+        openWakeWord's own reset() clears only recent scores: its features would still hold
+        the wake word just heard (the model does not hear the command), so it would fire again
+        as soon as listening resumes.
+        """
         self._model.reset()
+        preprocessor = self._model.preprocessor
+        preprocessor.raw_data_buffer.clear()
+        preprocessor.accumulated_samples = 0
+        preprocessor.melspectrogram_buffer = self._fresh_melspectrogram.copy()
+        preprocessor.feature_buffer = self._fresh_features.copy()
 
     def score(self, chunk: Audio) -> float:
         """Score one 80 ms chunk (1280 samples at 16 kHz): 0..1, wake word heard at >= threshold."""

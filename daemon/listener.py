@@ -1,0 +1,260 @@
+"""The listener: audio blocks -> wake word or follow-up window -> VAD endpointing -> commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterable, Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from daemon.vad import (
+    FRAME_SAMPLES,
+    SAMPLE_RATE,
+    Audio,
+    Endpointer,
+    SileroVad,
+    SpeechStarted,
+    UtteranceDiscarded,
+    UtteranceEnded,
+)
+from daemon.wake import CHUNK_SAMPLES, WakeWordDetector, load_wake_word
+
+if TYPE_CHECKING:
+    from daemon.config import AudioConfig, WakeConfig
+
+log = logging.getLogger(__name__)
+
+COMMAND_START_SECONDS = 5.0
+"""After the wake word, how long the command may take to begin before we go back to waiting."""
+
+Trigger = Literal["wake_word", "follow_up", "always"]
+
+
+@dataclass(frozen=True)
+class WakeWordDetected:
+    """The wake word model's score crossed the threshold."""
+
+    model: str
+    score: float
+    at_seconds: float
+    """Stream time at the end of the detecting 80 ms chunk."""
+    monotonic: float
+    """time.monotonic() estimate of that moment (from the block's arrival time)."""
+
+
+@dataclass(frozen=True)
+class CommandTimedOut:
+    """Woken (or in a follow-up window) but no speech began in time: back to waiting."""
+
+    trigger: Trigger
+    at_seconds: float
+
+
+@dataclass(frozen=True)
+class UtteranceCaptured:
+    """A command was cut by the endpointer and goes to the turn."""
+
+    audio: Audio
+    reason: Literal["silence", "max_length"]
+    trigger: Trigger
+    speech_seconds: float
+    speech_ended_at_seconds: float
+    """Stream time where the speech ended (latency is measured from here)."""
+    speech_ended_monotonic: float
+    """time.monotonic() estimate of the end of speech."""
+    captured_monotonic: float
+    """time.monotonic() when the endpointer decided (speech end + silence_seconds + processing)."""
+
+
+ListenerEvent = (
+    WakeWordDetected | SpeechStarted | UtteranceDiscarded | CommandTimedOut | UtteranceCaptured
+)
+
+
+class ListeningCore:
+    """The synchronous heart of the listener (runs in a worker thread): routes samples to the
+    wake word model while waiting and to the VAD endpointer while a command may be spoken."""
+
+    def __init__(self, audio: AudioConfig, wake: WakeWordDetector | None, vad: SileroVad) -> None:
+        self._wake = wake
+        self._vad = vad
+        self._endpointer = Endpointer(audio)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._consumed = 0
+        """Samples routed so far: the stream clock."""
+        self._trigger: Trigger | None = None if wake else "always"
+        self._deadline_seconds: float | None = None
+        self._follow_up_request: float | None = None
+        self.wake_seconds = 0.0
+        """Processing time spent in the wake word model (perf_counter seconds)."""
+        self.vad_seconds = 0.0
+        """Processing time spent in Silero VAD and the endpointer."""
+
+    @property
+    def stream_seconds(self) -> float:
+        """Audio routed so far, in seconds."""
+        return self._consumed / SAMPLE_RATE
+
+    @property
+    def waiting_for_wake_word(self) -> bool:
+        return self._trigger is None
+
+    def open_follow_up(self, seconds: float) -> None:
+        """Accept a command without the wake word for `seconds` (thread-safe: applied on the
+        next feed)."""
+        self._follow_up_request = seconds
+
+    def feed(self, block: Audio, arrived_monotonic: float | None = None) -> list[ListenerEvent]:
+        """Route one block of 16 kHz mono audio; return the events it caused, in order."""
+        arrived = time.monotonic() if arrived_monotonic is None else arrived_monotonic
+        self._apply_follow_up()
+        self._pending = np.concatenate([self._pending, block.astype(np.float32, copy=False)])
+        end_seconds = (self._consumed + len(self._pending)) / SAMPLE_RATE
+        events: list[ListenerEvent] = []
+        while True:
+            size = CHUNK_SAMPLES if self._trigger is None else FRAME_SAMPLES
+            if len(self._pending) < size:
+                break
+            piece, self._pending = self._pending[:size], self._pending[size:]
+            self._consumed += size
+            if self._trigger is None:
+                events.extend(self._listen_for_wake(piece, arrived, end_seconds))
+            else:
+                events.extend(self._listen_for_command(piece, arrived, end_seconds))
+        return events
+
+    def _apply_follow_up(self) -> None:
+        seconds, self._follow_up_request = self._follow_up_request, None
+        if seconds is None or self._wake is None:
+            return
+        if self._trigger is None:
+            self._start_command("follow_up")
+        self._deadline_seconds = self.stream_seconds + seconds
+
+    def _start_command(self, trigger: Trigger) -> None:
+        self._trigger = trigger
+        self._vad.reset()
+        self._endpointer.reset(at_seconds=self.stream_seconds)
+        self._deadline_seconds = self.stream_seconds + COMMAND_START_SECONDS
+
+    def _back_to_waiting(self) -> None:
+        if self._wake is None:
+            return
+        self._trigger = None
+        self._deadline_seconds = None
+        self._wake.reset()
+
+    def _listen_for_wake(
+        self, chunk: Audio, arrived: float, end_seconds: float
+    ) -> list[ListenerEvent]:
+        assert self._wake is not None  # only called while waiting, which needs a model
+        started = time.perf_counter()
+        score = self._wake.score(chunk)
+        self.wake_seconds += time.perf_counter() - started
+        if score < self._wake.threshold:
+            return []
+        now = self.stream_seconds
+        self._start_command("wake_word")
+        return [
+            WakeWordDetected(
+                model=self._wake.model_name,
+                score=score,
+                at_seconds=now,
+                monotonic=arrived - (end_seconds - now),
+            )
+        ]
+
+    def _listen_for_command(
+        self, frame: Audio, arrived: float, end_seconds: float
+    ) -> list[ListenerEvent]:
+        started = time.perf_counter()
+        probability = self._vad.probability(frame)
+        outcome = self._endpointer.process(probability, frame)
+        self.vad_seconds += time.perf_counter() - started
+        trigger = self._trigger or "always"
+        events: list[ListenerEvent] = []
+        for event in outcome:
+            if isinstance(event, UtteranceEnded):
+                events.append(self._captured(event, trigger, arrived, end_seconds))
+                self._back_to_waiting()
+            else:
+                events.append(event)
+        deadline = self._deadline_seconds
+        if (
+            self._trigger is not None
+            and deadline is not None
+            and not self._endpointer.in_speech
+            and self.stream_seconds >= deadline
+        ):
+            events.append(CommandTimedOut(trigger=trigger, at_seconds=self.stream_seconds))
+            self._back_to_waiting()
+        return events
+
+    def _captured(
+        self, event: UtteranceEnded, trigger: Trigger, arrived: float, end_seconds: float
+    ) -> UtteranceCaptured:
+        return UtteranceCaptured(
+            audio=event.audio,
+            reason=event.reason,
+            trigger=trigger,
+            speech_seconds=event.speech_seconds,
+            speech_ended_at_seconds=event.speech_ended_at_seconds,
+            speech_ended_monotonic=arrived - (end_seconds - event.speech_ended_at_seconds),
+            captured_monotonic=time.monotonic(),
+        )
+
+
+class Listener:
+    """The listener task: feeds blocks to a ListeningCore off the event loop and hands each
+    captured command to `on_utterance`, one at a time (the next block waits for it)."""
+
+    def __init__(
+        self,
+        core: ListeningCore,
+        on_utterance: Callable[[Audio], Awaitable[None]],
+        on_event: Callable[[ListenerEvent], None] | None = None,
+    ) -> None:
+        self.core = core
+        self._on_utterance = on_utterance
+        self._on_event = on_event
+
+    def open_follow_up(self, seconds: float) -> None:
+        """After a reply that asks a question: the answer needs no wake word for `seconds`."""
+        self.core.open_follow_up(seconds)
+
+    async def run(self, blocks: AsyncIterable[Audio]) -> None:
+        """Listen until `blocks` ends (or the task is cancelled)."""
+        async for block in blocks:
+            arrived = time.monotonic()
+            events = await asyncio.to_thread(self.core.feed, block, arrived)
+            for event in events:
+                _log_event(event)
+                if self._on_event is not None:
+                    self._on_event(event)
+                if isinstance(event, UtteranceCaptured):
+                    await self._on_utterance(event.audio)
+
+
+def load_listening_core(
+    audio: AudioConfig, wake: WakeConfig, use_wake_word: bool = True
+) -> ListeningCore:
+    """Load the models (wake word unless `mode = "none"` or not wanted, Silero VAD)."""
+    detector = load_wake_word(wake) if use_wake_word else None
+    return ListeningCore(audio, detector, SileroVad())
+
+
+def _log_event(event: ListenerEvent) -> None:
+    if isinstance(event, WakeWordDetected):
+        log.info("wake word %s heard (score %.2f)", event.model, event.score)
+    elif isinstance(event, UtteranceCaptured):
+        log.info(
+            "command captured: %.1f s of speech, ended by %s", event.speech_seconds, event.reason
+        )
+    elif isinstance(event, UtteranceDiscarded):
+        log.debug("speech too short (%.2f s): ignored", event.speech_seconds)
+    elif isinstance(event, CommandTimedOut):
+        log.info("no command followed the %s: listening for the wake word again", event.trigger)

@@ -1,0 +1,148 @@
+"""The listener with the real models: wake word, follow-up window, endpointing, false triggers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+from virtual_mic import noise, non_command_audio, tones
+
+from daemon.asr import Transcriber, comparable_words, load_transcriber
+from daemon.audio_io import SAMPLE_RATE, Audio, espeak
+from daemon.config import AsrConfig, AudioConfig, WakeConfig
+from daemon.listener import (
+    COMMAND_START_SECONDS,
+    CommandTimedOut,
+    Listener,
+    ListenerEvent,
+    ListeningCore,
+    UtteranceCaptured,
+    WakeWordDetected,
+    load_listening_core,
+)
+from daemon.vad import SpeechStarted, UtteranceDiscarded
+
+pytestmark = pytest.mark.slow
+BLOCK = 1280
+
+
+def silence(seconds: float) -> Audio:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def feed(core: ListeningCore, audio: Audio) -> list[ListenerEvent]:
+    events: list[ListenerEvent] = []
+    for start in range(0, len(audio), BLOCK):
+        events.extend(core.feed(audio[start : start + BLOCK], arrived_monotonic=0.0))
+    return events
+
+
+def kinds(events: list[ListenerEvent]) -> list[type]:
+    return [type(event) for event in events]
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return load_transcriber(AsrConfig(model="tiny.en"))
+
+
+@pytest.fixture
+def core() -> ListeningCore:
+    return load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
+
+
+def test_wake_word_then_command_gives_the_command_without_the_wake_word(
+    core: ListeningCore, transcriber: Transcriber
+) -> None:
+    spoken = espeak("hey jarvis, turn on the kitchen light", "en-us", 160)
+    events = feed(core, np.concatenate([silence(1), spoken, silence(1.5)]))
+    assert kinds(events) == [WakeWordDetected, SpeechStarted, UtteranceCaptured]
+    captured = events[-1]
+    assert isinstance(captured, UtteranceCaptured)
+    assert (captured.trigger, captured.reason) == ("wake_word", "silence")
+    assert events[0].at_seconds < captured.speech_ended_at_seconds  # type: ignore[union-attr]
+    heard = comparable_words(transcriber.transcribe(captured.audio).text)
+    assert heard == "turn on the kitchen light"
+    assert core.waiting_for_wake_word
+
+
+def test_command_without_wake_word_is_ignored(core: ListeningCore) -> None:
+    spoken = espeak("turn on the kitchen light", "en-us", 160)
+    assert feed(core, np.concatenate([silence(1), spoken, silence(1.5)])) == []
+
+
+def test_wake_word_without_command_times_out(core: ListeningCore) -> None:
+    spoken = espeak("hey jarvis,", "en-us", 160)
+    events = feed(core, np.concatenate([silence(1), spoken, silence(COMMAND_START_SECONDS + 1)]))
+    assert kinds(events) == [WakeWordDetected, CommandTimedOut]
+    assert core.waiting_for_wake_word
+
+
+def test_follow_up_window_needs_no_wake_word_and_closes(core: ListeningCore) -> None:
+    answer = espeak("yes please", "en-us", 160)
+    core.open_follow_up(3.0)
+    events = feed(core, np.concatenate([silence(0.5), answer, silence(1.0)]))
+    assert kinds(events) == [SpeechStarted, UtteranceCaptured]
+    assert events[-1].trigger == "follow_up"  # type: ignore[union-attr]
+    core.open_follow_up(1.0)
+    late = feed(core, np.concatenate([silence(1.5), answer, silence(1.0)]))
+    assert kinds(late) == [CommandTimedOut]
+
+
+def test_always_listening_cuts_each_command(transcriber: Transcriber) -> None:
+    core = load_listening_core(AudioConfig(), WakeConfig(mode="none"))
+    first = espeak("what time is it", "en", 140)
+    second = espeak("open the bedroom curtains", "en-us", 170)
+    audio = np.concatenate([silence(0.5), first, silence(1.0), second, silence(1.0)])
+    captured = [event for event in feed(core, audio) if isinstance(event, UtteranceCaptured)]
+    assert [event.trigger for event in captured] == ["always", "always"]
+    texts = [comparable_words(transcriber.transcribe(event.audio).text) for event in captured]
+    assert texts[0] == "what time is it"
+    assert "open the bedroom" in texts[1]
+
+
+def test_ten_minutes_of_non_command_audio_wake_nothing(core: ListeningCore) -> None:
+    events = feed(core, non_command_audio(600.0, seed=7))
+    assert [event for event in events if not isinstance(event, SpeechStarted)] == []
+    assert core.stream_seconds == pytest.approx(600.0, abs=0.1)
+
+
+def test_tones_and_noise_give_no_command_even_without_wake_word() -> None:
+    core = load_listening_core(AudioConfig(), WakeConfig(mode="none"))
+    rng = np.random.default_rng(5)
+    audio = np.concatenate(
+        [
+            tones(40, rng),
+            noise(20, 0.05, rng, "pink"),
+            noise(20, 0.1, rng, "brown"),
+            noise(20, 0.02, rng),
+        ]
+    )
+    events = feed(core, audio)
+    assert [e for e in events if not isinstance(e, SpeechStarted | UtteranceDiscarded)] == []
+
+
+async def test_listener_task_hands_each_command_to_the_callback() -> None:
+    core = load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
+    spoken = espeak("hey jarvis, turn off the hallway light", "en", 150)
+    audio = np.concatenate([silence(1), spoken, silence(1.5)])
+    received: list[Audio] = []
+    seen: list[ListenerEvent] = []
+
+    async def on_utterance(utterance: Audio) -> None:
+        received.append(utterance)
+
+    async def blocks() -> AsyncIterator[Audio]:
+        for start in range(0, len(audio), BLOCK):
+            yield audio[start : start + BLOCK]
+
+    listener = Listener(core, on_utterance, on_event=seen.append)
+    await asyncio.wait_for(listener.run(blocks()), timeout=60)
+    assert len(received) == 1
+    assert kinds(seen) == [WakeWordDetected, SpeechStarted, UtteranceCaptured]
+    captured = seen[-1]
+    assert isinstance(captured, UtteranceCaptured)
+    assert received[0] is captured.audio
+    assert captured.speech_ended_monotonic <= captured.captured_monotonic
