@@ -17,13 +17,13 @@ from pathlib import Path
 import jiwer
 import numpy as np
 import pytest
+from virtual_mic import SINK, VirtualMic, refresh_portaudio
 
 from daemon import speak_cli
 from daemon.asr import Transcriber, comparable_words, load_transcriber
 from daemon.audio_io import SAMPLE_RATE, decode_file
 from daemon.config import AsrConfig, SpeechConfig
 from daemon.tts import Speaker, SpeechError
-from virtual_mic import SINK, VirtualMic, refresh_portaudio
 
 REPLIES = (
     "Your pasta timer is done.",
