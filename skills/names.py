@@ -21,9 +21,12 @@ WORD_CUTOFF = 80.0
 """Least rapidfuzz ratio for a spoken word to count as a word of a name ("lite" ~ "light")."""
 NAME_CUTOFF = 85.0
 """Least ratio for a whole spoken name against a whole configured name ("desk lamb")."""
+# "it" and "them" stand for the device of an earlier part ("turn on the lamp and dim it"): a
+# compound command fills in that device; left alone they name nothing, like an absent slot.
 _FILLER_WORDS = frozenset(
-    ["the", "my", "our", "your", "a", "an", "this", "that", "these", "those", "please"]
-)
+    {"the", "my", "our", "your", "a", "an", "this", "that", "these", "those", "please", "it",
+     "them"}
+)  # fmt: skip
 _KIND_NOUNS: dict[str, tuple[str, str]] = {
     "light": ("light", "lights"),
     "thermostat": ("thermostat", "thermostats"),

@@ -190,6 +190,13 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
     ),
     (
         "lights.brightness",
+        "set it to 40 percent",  # a pronoun left unresolved names nothing: the own room
+        {"device": "it", "brightness": "40 percent"},
+        "The living room lamp and the ceiling light are at 40 percent.",
+        [(name, "brightness", 40) for name in LIVING_ROOM_LIGHTS],
+    ),
+    (
+        "lights.brightness",
         "set the kitchen light to 30 percent",
         {"device": "kitchen light", "brightness": "30 percent"},
         "The kitchen light is at 30 percent.",
