@@ -36,7 +36,7 @@ def _common_options() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         default=None,
-        help="configuration file (default: ./config.toml, then $XDG_CONFIG_HOME/homevox/config.toml)",
+        help="configuration (default: ./config.toml, then $XDG_CONFIG_HOME/homevox/config.toml)",
     )
     common.add_argument(
         "--broker", default=None, metavar="HOST:PORT", help="override the configured broker"
@@ -104,7 +104,8 @@ def _check_config(args: argparse.Namespace) -> int:
     config = loaded.config
     rooms = sorted({device.room for device in config.devices})
     print(
-        f"{loaded.path}: OK, {len(config.devices)} devices in {len(rooms)} rooms ({', '.join(rooms)})"
+        f"{loaded.path}: OK, {len(config.devices)} devices "
+        f"in {len(rooms)} rooms ({', '.join(rooms)})"
     )
     return 0
 

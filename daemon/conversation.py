@@ -101,7 +101,7 @@ def interpret_answer(question: Question, text: str) -> str | Literal["yes", "no"
 
 
 def is_timed(request: IntentRequest) -> bool:
-    """A device command for later: "at 7 pm close the curtains", "turn off the light in 20 minutes"."""
+    """A device command for later: "at 7 pm close the curtains", "lights off in 20 minutes"."""
     return request.intent.startswith(DEVICE_INTENTS) and any(
         request.slots.get(s) for s in TIME_SLOTS
     )

@@ -206,7 +206,7 @@ class TurnRunner:
 
     @property
     def asks(self) -> bool:
-        """Whether a question is open, so the listener should hear the answer without a wake word."""
+        """Whether a question is open: the listener hears the answer without a wake word."""
         return self._pending is not None and self._clock() < self._pending[1]
 
     async def run_audio(self, audio: np.ndarray) -> TurnResult:

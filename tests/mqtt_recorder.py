@@ -47,11 +47,17 @@ class Recorder:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                found = [p for t, p, _ in self.messages if t == topic and (predicate is None or predicate(p))]
+                found = [
+                    p
+                    for t, p, _ in self.messages
+                    if t == topic and (predicate is None or predicate(p))
+                ]
             if found:
                 return found[0]
             time.sleep(0.05)
-        raise AssertionError(f"nothing on {topic} within {timeout} s; saw {[t for t, _, _ in self.messages][-20:]}")
+        raise AssertionError(
+            f"nothing on {topic} within {timeout} s; saw {[t for t, _, _ in self.messages][-20:]}"
+        )
 
     def wait_for_json(self, topic: str, timeout: float, **expected: Any) -> dict[str, Any]:
         """The first JSON message on `topic` whose keys include `expected`."""

@@ -25,7 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def fast(loaded: LoadedConfig) -> LoadedConfig:
     """The example home with short waits, so failure paths are quick."""
-    mqtt = loaded.config.mqtt.model_copy(update={"ack_timeout_seconds": 0.8, "connect_wait_seconds": 1.0})
+    mqtt = loaded.config.mqtt.model_copy(
+        update={"ack_timeout_seconds": 0.8, "connect_wait_seconds": 1.0}
+    )
     wake = loaded.config.wake.model_copy(update={"follow_up_seconds": 5.0})
     return replace(loaded, config=loaded.config.model_copy(update={"mqtt": mqtt, "wake": wake}))
 
@@ -44,7 +46,9 @@ def recorder(mosquitto: Any) -> Iterator[Recorder]:
 
 @pytest.fixture
 async def virtual_home(mosquitto: Any, home_config: LoadedConfig) -> AsyncIterator[VirtualHome]:
-    home = VirtualHome(home_config.config.device_list(), mosquitto.host, mosquitto.port, silent={"hall light"})
+    home = VirtualHome(
+        home_config.config.device_list(), mosquitto.host, mosquitto.port, silent={"hall light"}
+    )
     await home.start()
     yield home
     await home.stop()
@@ -59,9 +63,13 @@ class Clock:
 
 
 @pytest.fixture
-async def runner(mosquitto: Any, home_config: LoadedConfig, virtual_home: VirtualHome) -> AsyncIterator[TurnRunner]:
+async def runner(
+    mosquitto: Any, home_config: LoadedConfig, virtual_home: VirtualHome
+) -> AsyncIterator[TurnRunner]:
     config = home_config.config
-    link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), mosquitto.host, mosquitto.port)
+    link = MqttLink(
+        config.mqtt, config.assistant.name, config.device_list(), mosquitto.host, mosquitto.port
+    )
     await link.start()
     assert await link.wait_connected(5)
     turn_runner = TurnRunner(home_config, link=link, clock=Clock())
@@ -80,7 +88,12 @@ async def do(runner: TurnRunner, intent: str, **slots: str) -> dict[str, Any]:
 async def test_a_light_is_switched_and_acknowledged(runner: TurnRunner, recorder: Recorder) -> None:
     turn = await do(runner, "lights.on", room="kitchen")
     assert turn["commands"] == [
-        {"device": "kitchen light", "topic": "cmnd/kitchen_light/POWER", "payload": "ON", "acknowledged": True}
+        {
+            "device": "kitchen light",
+            "topic": "cmnd/kitchen_light/POWER",
+            "payload": "ON",
+            "acknowledged": True,
+        }
     ]
     assert "kitchen light" in turn["reply"].lower() and turn["error_code"] is None
     assert runner.home.state("kitchen light").get("on") is True
@@ -100,7 +113,9 @@ async def test_brightness_is_converted_to_each_protocols_scale(runner: TurnRunne
     assert json.loads(command["payload"])["brightness"] == 127
     assert command["acknowledged"]
     tasmota = await do(runner, "lights.brightness", device="kitchen light", brightness="30 percent")
-    assert [(c["topic"], c["payload"]) for c in tasmota["commands"]] == [("cmnd/kitchen_light/Dimmer", "30")]
+    assert [(c["topic"], c["payload"]) for c in tasmota["commands"]] == [
+        ("cmnd/kitchen_light/Dimmer", "30")
+    ]
 
 
 async def test_a_device_that_does_not_echo_is_named(runner: TurnRunner) -> None:
@@ -110,15 +125,25 @@ async def test_a_device_that_does_not_echo_is_named(runner: TurnRunner) -> None:
     assert turn["error_code"] == "no_ack"
 
 
-async def test_all_the_lights_spares_voice_disabled_devices(runner: TurnRunner, recorder: Recorder) -> None:
+async def test_all_the_lights_spares_voice_disabled_devices(
+    runner: TurnRunner, recorder: Recorder
+) -> None:
     turn = await do(runner, "lights.off", device="all the lights")
     switched = {c["device"] for c in turn["commands"]}
     assert "porch light" not in switched
-    assert {"kitchen light", "bedroom light", "desk lamp", "ceiling light", "living room lamp"} <= switched
+    assert {
+        "kitchen light",
+        "bedroom light",
+        "desk lamp",
+        "ceiling light",
+        "living room lamp",
+    } <= switched
     assert not any("porch" in topic for topic, _ in recorder.commands())
 
 
-async def test_voice_disabled_device_is_never_switched(runner: TurnRunner, recorder: Recorder) -> None:
+async def test_voice_disabled_device_is_never_switched(
+    runner: TurnRunner, recorder: Recorder
+) -> None:
     turn = await do(runner, "lights.on", device="porch light")
     assert turn["commands"] == [] and turn["error_code"] == "voice_disabled"
     await asyncio.sleep(0.3)
@@ -142,10 +167,14 @@ async def test_a_risky_device_needs_a_spoken_yes(runner: TurnRunner, recorder: R
     confirmed = (await runner.run_text("yes")).to_json()
     assert [c["device"] for c in confirmed["commands"]] == ["garage heater"]
     assert confirmed["commands"][0]["acknowledged"]
-    assert recorder.commands() == [("zigbee2mqtt/garage_heater/set", confirmed["commands"][0]["payload"])]
+    assert recorder.commands() == [
+        ("zigbee2mqtt/garage_heater/set", confirmed["commands"][0]["payload"])
+    ]
 
 
-async def test_a_risky_device_answered_no_is_left_alone(runner: TurnRunner, recorder: Recorder) -> None:
+async def test_a_risky_device_answered_no_is_left_alone(
+    runner: TurnRunner, recorder: Recorder
+) -> None:
     await do(runner, "thermostat.set", device="garage heater", temperature="25")
     declined = (await runner.run_text("no")).to_json()
     assert declined["reply"] == "OK, I won't." and declined["commands"] == []
@@ -165,10 +194,14 @@ async def test_an_unanswered_confirmation_expires(runner: TurnRunner, recorder: 
     assert recorder.commands() == []
 
 
-async def test_an_ambiguous_name_asks_which_and_the_answer_needs_no_intent(runner: TurnRunner) -> None:
+async def test_an_ambiguous_name_asks_which_and_the_answer_needs_no_intent(
+    runner: TurnRunner,
+) -> None:
     # In the hall there is no lamp, so "the lamp" could be the living room's or the office's.
     assistant = runner.loaded.config.assistant.model_copy(update={"room": "hall"})
-    runner.home = Home(runner.loaded.config.model_copy(update={"assistant": assistant}), states=runner.home.state)
+    runner.home = Home(
+        runner.loaded.config.model_copy(update={"assistant": assistant}), states=runner.home.state
+    )
     asked = await do(runner, "lights.on", device="lamp")
     assert asked["question"] == "choose" and asked["commands"] == []
     assert "living room lamp" in asked["reply"] and "desk lamp" in asked["reply"]
@@ -182,13 +215,17 @@ async def test_broker_down_fails_aloud_and_nothing_stale_is_sent_later(
 ) -> None:
     broker = mosquitto_restartable
     config = home_config.config
-    link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), broker.host, broker.port)
+    link = MqttLink(
+        config.mqtt, config.assistant.name, config.device_list(), broker.host, broker.port
+    )
     await link.start()
     assert await link.wait_connected(5)
     runner = TurnRunner(home_config, link=link)
     broker.stop()
     try:
-        turn = (await asyncio.wait_for(runner.run_request(_request("lights.on", room="kitchen")), 10)).to_json()
+        turn = (
+            await asyncio.wait_for(runner.run_request(_request("lights.on", room="kitchen")), 10)
+        ).to_json()
         assert turn["reply"] == BROKER_DOWN and turn["error_code"] == "broker_unavailable"
         assert turn["commands"] == []
         broker.start()
@@ -209,15 +246,38 @@ def _request(intent: str, **slots: str) -> Any:
 
 def test_homevox_do_prints_the_turn_as_json(mosquitto: Any, virtual_home: VirtualHome) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "do", "curtains.position", "device=bedroom blinds", "position=40 percent",
-         "--json", "--broker", f"{mosquitto.host}:{mosquitto.port}", "--config", str(REPO / "config.toml")],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "daemon.cli",
+            "do",
+            "curtains.position",
+            "device=bedroom blinds",
+            "position=40 percent",
+            "--json",
+            "--broker",
+            f"{mosquitto.host}:{mosquitto.port}",
+            "--config",
+            str(REPO / "config.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
     turn = json.loads(result.stdout)
-    assert turn["intent"] == "curtains.position" and turn["slots"] == {"device": "bedroom blinds", "position": "40 percent"}
+    assert turn["intent"] == "curtains.position" and turn["slots"] == {
+        "device": "bedroom blinds",
+        "position": "40 percent",
+    }
     assert turn["commands"] == [
-        {"device": "bedroom blinds", "topic": "cmnd/bedroom_blinds/ShutterPosition1", "payload": "40", "acknowledged": True}
+        {
+            "device": "bedroom blinds",
+            "topic": "cmnd/bedroom_blinds/ShutterPosition1",
+            "payload": "40",
+            "acknowledged": True,
+        }
     ]
     assert turn["reply"]
 
@@ -225,7 +285,10 @@ def test_homevox_do_prints_the_turn_as_json(mosquitto: Any, virtual_home: Virtua
 def test_homevox_do_rejects_bad_words_in_one_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "daemon.cli", "do", "lights.on", "colour=red", "--dry-run"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
     )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "bad slot 'colour=red'" in result.stderr

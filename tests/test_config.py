@@ -29,7 +29,9 @@ topic = "{topic}"
 """
 
 
-def device(name: str = "kitchen light", kind: str = "light", protocol: str = "tasmota", topic: str = "kl") -> str:
+def device(
+    name: str = "kitchen light", kind: str = "light", protocol: str = "tasmota", topic: str = "kl"
+) -> str:
     return DEVICE.format(name=name, kind=kind, protocol=protocol, topic=topic)
 
 
@@ -61,11 +63,18 @@ def test_every_key_of_the_example_is_commented() -> None:
         if "=" not in line or line.lstrip().startswith("#"):
             continue
         block_start = index
-        while block_start > 0 and lines[block_start - 1].strip() and not lines[block_start - 1].startswith("["):
+        while (
+            block_start > 0
+            and lines[block_start - 1].strip()
+            and not lines[block_start - 1].startswith("[")
+        ):
             block_start -= 1
         block = lines[block_start : index + 1]
-        in_device_or_phrase = any(l.startswith(("[[devices]]", "[[phrases]]")) for l in lines[max(0, block_start - 1) : block_start])
-        if not any(l.lstrip().startswith("#") for l in block) and not in_device_or_phrase:
+        in_device_or_phrase = any(
+            l.startswith(("[[devices]]", "[[phrases]]"))
+            for line_above in lines[max(0, block_start - 1) : block_start]
+        )
+        if not any(other.lstrip().startswith("#") for other in block) and not in_device_or_phrase:
             undocumented.append(line)
     assert undocumented == []
 
@@ -110,7 +119,11 @@ def test_unreadable_file_says_what_to_do(tmp_path: Path) -> None:
 
 
 def test_unknown_phrase_intent_and_slot(tmp_path: Path) -> None:
-    text = GOOD_HEAD + '[[phrases]]\ntext = "x"\nintent = "coffee.make"\n[[phrases]]\ntext = "y"\nintent = "lights.on"\nslots = { mood = "happy" }\n'
+    text = (
+        GOOD_HEAD
+        + '[[phrases]]\ntext = "x"\nintent = "coffee.make"\n'
+        + '[[phrases]]\ntext = "y"\nintent = "lights.on"\nslots = { mood = "happy" }\n'
+    )
     joined = "\n".join(problems_of(tmp_path, text))
     assert "phrases[0].intent: unknown intent 'coffee.make'" in joined
     assert "phrases[1].slots: unknown slot(s) mood" in joined
@@ -118,7 +131,11 @@ def test_unknown_phrase_intent_and_slot(tmp_path: Path) -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "daemon.cli", *args], capture_output=True, text=True, cwd=REPO, timeout=120
+        [sys.executable, "-m", "daemon.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
     )
 
 
