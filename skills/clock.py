@@ -32,6 +32,10 @@ def tell_time(request: IntentRequest, context: SkillContext) -> Outcome:
     wants_date = re.search(r"\b(date|day|today|month|year)\b", text) is not None
     wants_time = re.search(r"\b(time|clock|hour)\b", text) is not None or not wants_date
     sentences = []
+    # "what time is it in Tokyo": no world clock here, and the local time must not pass for it.
+    elsewhere = re.search(r"\bin (?!here\b|the (?:morning|afternoon|evening)\b)\w+", text)
+    if elsewhere:
+        sentences.append("I only know the time here.")
     if wants_time:
         hour = now.hour % 12 or 12
         sentences.append(f"It's {hour}:{now.minute:02d} {'AM' if now.hour < 12 else 'PM'}.")

@@ -146,7 +146,9 @@ def _find(
     exact = _exact(words, home.devices)
     if exact is not None:
         if kind is not None and exact.kind != kind:
-            return Outcome(f"The {exact.name} isn't a {kind_noun(kind)}.", error_code="wrong_kind")
+            negated = "aren't" if be([exact]) == "are" else "isn't"
+            reply = f"The {exact.name} {negated} a {kind_noun(kind)}."
+            return Outcome(reply, error_code="wrong_kind")
         return (exact,)
     generic = [word for word in words if kind_of_words([word]) is not None]
     rest = [word for word in words if word not in generic]

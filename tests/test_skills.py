@@ -383,7 +383,7 @@ REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
         "lights.on",
         "turn on the curtains",
         {"device": "living room curtains"},
-        "The living room curtains isn't a light.",
+        "The living room curtains aren't a light.",
         "wrong_kind",
     ),
     (
@@ -755,6 +755,8 @@ def test_state_questions(
         ("what's the date", 17, 42, "Today is Saturday, November 28."),
         ("what day is it today", 17, 42, "Today is Saturday, November 28."),
         ("what's the time and date", 17, 42, "It's 5:42 PM. Today is Saturday, November 28."),
+        ("what time is it in here", 17, 42, "It's 5:42 PM."),
+        ("what time is it in Tokyo?", 17, 42, "I only know the time here. It's 5:42 PM."),
     ],
 )
 def test_clock(text: str, hour: int, minute: int, reply: str) -> None:
