@@ -1,0 +1,170 @@
+"""Capture for real: sounddevice records a PulseAudio virtual microphone while we speak into it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import numpy as np
+import pytest
+from virtual_mic import VirtualMic, refresh_portaudio
+
+from daemon.asr import Transcriber, comparable_words, load_transcriber
+from daemon.audio_io import SAMPLE_RATE, Audio, espeak
+from daemon.capture import CaptureError, Microphone, has_input_device, open_audio_source
+from daemon.config import AsrConfig, AudioConfig, WakeConfig
+from daemon.demo_source import DemoSource
+from daemon.listener import Listener, ListeningCore, load_listening_core
+
+pytestmark = pytest.mark.slow
+WAIT_SECONDS = 20.0
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return load_transcriber(AsrConfig(model="tiny.en"))
+
+
+@pytest.fixture
+def core() -> ListeningCore:
+    return load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
+
+
+@pytest.fixture
+def vmic() -> Iterator[VirtualMic]:
+    mic = VirtualMic()
+    try:
+        mic.start()
+        refresh_portaudio()
+        yield mic
+    finally:
+        mic.close()
+        refresh_portaudio()
+
+
+def spoken(text: str) -> Audio:
+    silence = np.zeros(SAMPLE_RATE // 2, dtype=np.float32)
+    return np.concatenate([silence, espeak(text, "en-us", 160), silence, silence, silence])
+
+
+class Running:
+    """A Microphone feeding a Listener in a task; commands arrive in `commands`."""
+
+    def __init__(self, microphone: Microphone, core: ListeningCore) -> None:
+        self.microphone = microphone
+        self.commands: asyncio.Queue[Audio] = asyncio.Queue()
+        self._blocks = microphone.blocks()
+        self._task = asyncio.create_task(Listener(core, self.commands.put).run(self._blocks))
+
+    async def next_command(self) -> Audio:
+        return await asyncio.wait_for(self.commands.get(), timeout=WAIT_SECONDS)
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self._task, timeout=WAIT_SECONDS)
+        await asyncio.wait_for(self._blocks.aclose(), timeout=WAIT_SECONDS)  # type: ignore[attr-defined]
+
+
+@contextlib.asynccontextmanager
+async def running(microphone: Microphone, core: ListeningCore) -> AsyncIterator[Running]:
+    session = Running(microphone, core)
+    try:
+        yield session
+    finally:
+        await session.stop()
+
+
+async def say(vmic: VirtualMic, text: str) -> None:
+    await asyncio.wait_for(asyncio.to_thread(vmic.play, spoken(text)), timeout=WAIT_SECONDS)
+
+
+async def test_commands_spoken_into_the_microphone_come_out_of_the_listener(
+    vmic: VirtualMic, core: ListeningCore, transcriber: Transcriber
+) -> None:
+    assert has_input_device("")
+    microphone = Microphone(AudioConfig())
+    async with running(microphone, core) as session:
+        await say(vmic, "hey jarvis, turn on the kitchen light")
+        command = await session.next_command()
+        heard = comparable_words(transcriber.transcribe(command).text)
+        assert heard == "turn on the kitchen light"
+        # While homevox speaks the microphone is muted: it must not hear itself.
+        microphone.muted = True
+        await say(vmic, "hey jarvis, turn off the kitchen light")
+        microphone.muted = False
+        await say(vmic, "hey jarvis, what time is it")
+        command = await session.next_command()
+        assert comparable_words(transcriber.transcribe(command).text) == "what time is it"
+        assert session.commands.empty()
+    assert microphone.dropped_blocks == 0
+
+
+async def test_capture_survives_the_sound_server_dying_and_coming_back(
+    vmic: VirtualMic,
+    core: ListeningCore,
+    transcriber: Transcriber,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="daemon.capture")
+    microphone = Microphone(AudioConfig(), retry_min_seconds=0.2, retry_max_seconds=1.0)
+    async with running(microphone, core) as session:
+        await say(vmic, "hey jarvis, turn on the kitchen light")
+        await session.next_command()
+        vmic.kill()
+        await wait_for_log(caplog, "stalled")
+        await wait_for_log(caplog, "unavailable")
+        vmic.start()
+        await wait_until(lambda: microphone.reconnects >= 1)
+        await say(vmic, "hey jarvis, turn off the kitchen light")
+        command = await session.next_command()
+        assert (
+            comparable_words(transcriber.transcribe(command).text) == "turn off the kitchen light"
+        )
+
+
+async def wait_for_log(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    await wait_until(lambda: any(text in record.getMessage() for record in caplog.records))
+
+
+async def wait_until(condition: object) -> None:
+    async def poll() -> None:
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), timeout=WAIT_SECONDS)
+
+
+async def test_no_device_with_require_device_is_one_clear_error() -> None:
+    refresh_portaudio()  # no sound server in this process's environment: no devices
+    assert not has_input_device("")
+    with pytest.raises(CaptureError) as caught:
+        await open_audio_source(AudioConfig(require_device=True), ["hey jarvis, what time is it"])
+    assert caught.value.code == "no_capture_device"
+    message = str(caught.value)
+    assert "\n" not in message and "connect a microphone" in message
+
+
+async def test_no_device_falls_back_to_the_announced_demo(
+    core: ListeningCore, caplog: pytest.LogCaptureFixture
+) -> None:
+    refresh_portaudio()
+    phrases = ["hey jarvis, turn on the kitchen light", "hey jarvis, what time is it"]
+    source = await open_audio_source(AudioConfig(), phrases)
+    assert isinstance(source, DemoSource)
+    assert any("DEMO" in record.getMessage() for record in caplog.records)
+    source.realtime = False
+    commands: list[Audio] = []
+
+    async def collect(audio: Audio) -> None:
+        commands.append(audio)
+
+    await asyncio.wait_for(Listener(core, collect).run(source.blocks()), timeout=120)
+    assert len(commands) == len(phrases)
+
+
+async def test_named_device_that_is_missing_is_reported(vmic: VirtualMic) -> None:
+    with pytest.raises(CaptureError, match="no capture device matching 'USB Mic'"):
+        await open_audio_source(AudioConfig(input_device="USB Mic", require_device=True), [])
