@@ -9,6 +9,7 @@ and again on connect, before paho could resend them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -78,6 +79,11 @@ def configure_client(client: paho.Client, config: MqttConfig) -> None:
             raise MqttError(
                 "tls_error", f"cannot set up TLS with [mqtt] ca_file {config.ca_file!r}: {err}"
             ) from err
+
+
+def release_client(client: paho.Client) -> None:
+    """Drop a stopped client's callbacks, so no reference cycle keeps it (and its sockets) alive."""
+    client.on_connect = client.on_disconnect = client.on_message = client.on_subscribe = None
 
 
 def checked_topic(topic: str) -> str:
@@ -175,9 +181,11 @@ class MqttLink:
         self._stopping = True
         if self._client.is_connected():
             info = self._client.publish(self._status_topic, "offline", qos=1, retain=True)
-            await asyncio.to_thread(info.wait_for_publish, 2.0)
+            with contextlib.suppress(ValueError, RuntimeError):  # connection lost meanwhile
+                await asyncio.to_thread(info.wait_for_publish, 2.0)
         self._client.disconnect()
         await asyncio.to_thread(self._client.loop_stop)
+        release_client(self._client)
         self._connected.clear()
         for task in list(self._tasks):
             task.cancel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
@@ -21,7 +22,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.config import ConfigError, MqttConfig, load_config
-from daemon.mqtt import MqttError, configure_client
+from daemon.mqtt import MqttError, configure_client, release_client
 from devices import ADAPTERS
 from devices.base import Device, Message
 
@@ -74,6 +75,7 @@ class VirtualHome:
             configure_client(self._client, mqtt_config)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
 
     async def start(self, timeout: float = 5.0) -> None:
         """Connect, subscribe, announce every device; MqttError when the broker is unreachable."""
@@ -92,11 +94,18 @@ class VirtualHome:
     async def stop(self) -> None:
         """Report every device offline and disconnect."""
         if self._client.is_connected():
-            for device in self._devices:
-                for message in ADAPTERS[device.protocol].announce(device, {"available": False}):
-                    self._client.publish(message.topic, message.payload, qos=1, retain=True)
+            sent = [
+                self._client.publish(message.topic, message.payload, qos=1, retain=True)
+                for device in self._devices
+                for message in ADAPTERS[device.protocol].announce(device, {"available": False})
+            ]
+            # disconnect() would otherwise close the socket before they are all written.
+            for info in sent:
+                with contextlib.suppress(ValueError, RuntimeError):  # connection lost meanwhile
+                    await asyncio.to_thread(info.wait_for_publish, 2.0)
         self._client.disconnect()
         await asyncio.to_thread(self._client.loop_stop)
+        release_client(self._client)
 
     def _on_connect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
@@ -104,11 +113,20 @@ class VirtualHome:
         if reason.is_failure:
             log.warning("simulator: broker refused the connection (%s)", reason)
             return
-        client.subscribe(sorted({(topic, 1) for _, topic in self._filters}))
         for device in self._devices:
             state = {**self.states[device.name], "available": True}
             self._send(device, ADAPTERS[device.protocol].announce(device, state))
-        if self._loop is not None:
+        filters = sorted({(topic, 1) for _, topic in self._filters})
+        if filters:
+            client.subscribe(filters)  # started once the broker confirms (_on_subscribe)
+        else:
+            self._on_subscribe(client, userdata, 0, [], properties)
+
+    def _on_subscribe(
+        self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        # Only now can a command published by another client reach the simulator.
+        if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._connected.set)
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
