@@ -100,7 +100,7 @@ def states_match(state: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
     for key, want in expected.items():
         have = state.get(key)
         if isinstance(want, bool | str) or isinstance(have, bool | str):
-            if have != want:
+            if type(have) is not type(want) or have != want:
                 return False
         elif not isinstance(have, int | float):
             return False
@@ -202,15 +202,13 @@ class MqttLink:
         topics = [(topic, 1) for topic in (*self._by_topic, self._say_topic)]
         client.subscribe(topics)
         client.publish(self._status_topic, "online", qos=1, retain=True)
-        self._call_in_loop(self._set_connected, True)
+        self._call_in_loop(self._set_connected)
 
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
         client.drop_out_messages()
-        self._call_in_loop(self._set_connected, False)
-        if reason.is_failure:
-            self._call_in_loop(self._note_failure, f"connection lost ({reason})")
+        self._call_in_loop(self._disconnected, str(reason))
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         self._call_in_loop(self._handle_message, message.topic, bytes(message.payload))
@@ -221,13 +219,20 @@ class MqttLink:
 
     # --- on the event loop -----------------------------------------------------------------
 
-    def _set_connected(self, connected: bool) -> None:
-        if connected:
-            log.info("connected to MQTT broker %s:%d", self._host, self._port)
-            self._connected.set()
-        elif self._connected.is_set() and not self._stopping:
-            log.warning("lost the MQTT broker %s:%d; reconnecting", self._host, self._port)
-            self._connected.clear()
+    def _set_connected(self) -> None:
+        log.info("connected to MQTT broker %s:%d", self._host, self._port)
+        self._connected.set()
+
+    def _disconnected(self, reason: str) -> None:
+        # A refused connection also ends in a disconnect: keep the refusal as the reason then.
+        if not self._connected.is_set():
+            return
+        self._connected.clear()
+        self._last_failure = f"connection lost ({reason})"
+        if not self._stopping:
+            log.warning(
+                "lost the MQTT broker %s:%d (%s); reconnecting", self._host, self._port, reason
+            )
 
     def _note_failure(self, reason: str) -> None:
         if reason != self._last_failure:

@@ -52,8 +52,11 @@ class Mosquitto:
         if self._process is not None:
             return
         conf = self._workdir / "mosquitto.conf"
+        # As root, mosquitto drops to user "mosquitto", which cannot read files in a private
+        # temp dir (a password file); staying root is fine for a loopback test broker.
+        run_as = "user root\n" if os.geteuid() == 0 else ""
         conf.write_text(
-            f"listener {self.port} {self.host}\npersistence false\nlog_dest stderr\n"
+            f"{run_as}listener {self.port} {self.host}\npersistence false\nlog_dest stderr\n"
             + (self._extra_config or "allow_anonymous true\n"),
             encoding="utf-8",
         )

@@ -30,6 +30,17 @@ REPO = Path(__file__).resolve().parent.parent
 FAST = {"ack_timeout_seconds": 0.5, "connect_wait_seconds": 1.0, "reconnect_min_seconds": 0.1}
 
 
+async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll `condition` until true (True) or until `timeout` seconds pass (False)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
 class Recorder:
     """A plain subscriber: what the broker delivers on `topics`, as (topic, payload, retained)."""
 
@@ -73,14 +84,7 @@ class Recorder:
             ]
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-        """Poll `condition` until true or `timeout` seconds pass."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not condition():
-            if loop.time() > deadline:
-                return False
-            await asyncio.sleep(0.02)
-        return True
+        return await eventually(condition, timeout)
 
     def close(self) -> None:
         self._client.disconnect()
