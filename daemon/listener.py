@@ -103,6 +103,17 @@ class ListeningCore:
     def waiting_for_wake_word(self) -> bool:
         return self._trigger is None
 
+    def reset(self) -> None:
+        """Start a new stream (the next audio file): forget all state, keep the models."""
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._follow_up_request = None
+        self._vad.reset()
+        self._endpointer.reset(at_seconds=self.stream_seconds)
+        if self._wake is not None:
+            self._trigger = None
+            self._deadline_seconds = None
+            self._wake.reset()
+
     def open_follow_up(self, seconds: float) -> None:
         """Accept a command without the wake word for `seconds` (thread-safe: applied on the
         next feed)."""
