@@ -31,12 +31,12 @@ import jiwer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from daemon.asr import comparable_words, load_transcriber  # noqa: E402
-from daemon.audio_io import decode_file  # noqa: E402
-from daemon.config import AsrConfig, SpeechConfig  # noqa: E402
-from daemon.scheduler import HomeScheduler  # noqa: E402
-from daemon.tts import Speaker  # noqa: E402
-from skills.base import IntentRequest, ScheduledItem  # noqa: E402
+from daemon.asr import comparable_words, load_transcriber
+from daemon.audio_io import decode_file
+from daemon.config import AsrConfig, SpeechConfig
+from daemon.scheduler import HomeScheduler
+from daemon.tts import Speaker
+from skills.base import IntentRequest, ScheduledItem
 
 SENTENCES = [
     "Your pasta timer is done.",
@@ -107,7 +107,8 @@ async def bench_replies(count: int, piper: bool, workdir: Path) -> None:
     base = statistics.median(latency["espeak-ng CLI"])
     print(f"\nReplies: {count} sentences, rendered to WAV, interleaved; WER by Whisper tiny.en")
     print(
-        f"{'engine':16} {'median ms':>9} {'p90 ms':>8} {'ratio':>6} {'WER':>6} {'cold s':>7} {'restart s':>9}"
+        f"{'engine':16} {'median ms':>9} {'p90 ms':>8} {'ratio':>6} {'WER':>6}"
+        f" {'cold s':>7} {'restart s':>9}"
     )
     misheard: dict[str, list[tuple[str, str]]] = {}
     for name in engines:

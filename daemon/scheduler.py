@@ -260,21 +260,36 @@ class HomeScheduler:
             conn = self._conn()
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.execute(
-                    "INSERT INTO homevox_fired (item_id, due_utc, fired_utc, kind, text, outcome)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (item.id, item.due.timestamp(), now.timestamp(), item.kind, item.text, outcome),
-                )
-            except sqlite3.IntegrityError:
-                outcome = ""
-            if next_due is None:
-                conn.execute("DELETE FROM homevox_items WHERE id = ?", (item.id,))
-            else:
-                conn.execute(
-                    "UPDATE homevox_items SET due_utc = ? WHERE id = ?",
-                    (next_due.timestamp(), item.id),
-                )
-            conn.execute("COMMIT")
+                try:
+                    conn.execute(
+                        "INSERT INTO homevox_fired (item_id, due_utc, fired_utc, kind, text,"
+                        " outcome) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            item.id,
+                            item.due.timestamp(),
+                            now.timestamp(),
+                            item.kind,
+                            item.text,
+                            outcome,
+                        ),
+                    )
+                except sqlite3.IntegrityError:
+                    outcome = ""
+                if next_due is None:
+                    conn.execute("DELETE FROM homevox_items WHERE id = ?", (item.id,))
+                else:
+                    conn.execute(
+                        "UPDATE homevox_items SET due_utc = ? WHERE id = ?",
+                        (next_due.timestamp(), item.id),
+                    )
+                conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise SchedulerError(
+                    "store_failed",
+                    f"cannot record {item.kind} {item.id} as fired in {self._path}: {err}",
+                ) from err
         if next_due is None:
             self._remove_job(item.id)
         else:
