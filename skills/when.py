@@ -37,61 +37,23 @@ WEEKDAYS: tuple[str, ...] = (
 )
 _CRON_DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_UNIT_SECONDS: dict[str, float] = {"h": 3600, "m": 60, "s": 1}
-_UNIT_RE = r"(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
+_UNIT_SECONDS: dict[str, float] = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_UNIT_RE = r"(weeks?|days?|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
 _DURATION_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*{_UNIT_RE}\b(\s+and\s+a\s+(half|quarter))?")
 _TIME_RE = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b")
 
-_MONTHS: tuple[str, ...] = tuple(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
+_MONTH_WORDS = (
+    "january february march april may june july august september october november december"
 )
+_UNIT_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen \
+fifteen sixteen seventeen eighteen nineteen"
+)
+_TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety"
+_MONTHS: tuple[str, ...] = tuple(_MONTH_WORDS.split())
 _MONTHS_RE = rf"\b({'|'.join(_MONTHS)})\b"
-_UNITS: dict[str, int] = {
-    word: value
-    for value, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-}
-_TENS: dict[str, int] = {
-    word: 10 * (index + 2)
-    for index, word in enumerate(
-        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-    )
-}
+_UNITS: dict[str, int] = {word: value for value, word in enumerate(_UNIT_WORDS.split())}
+_TENS: dict[str, int] = {word: 10 * (index + 2) for index, word in enumerate(_TENS_WORDS.split())}
 
 
 @dataclass(frozen=True)
@@ -115,7 +77,7 @@ def parse_duration(text: str) -> timedelta | None:
     spoken = re.sub(r"\b(\d+)\s+and\s+a\s+half\s+", r"\1.5 ", spoken)
     spoken = re.sub(r"\bhalf\s+(?:an?\s+)?hour\b", "30 minutes", spoken)
     spoken = re.sub(r"\b(?:a\s+)?quarter\s+(?:of\s+)?(?:an?\s+)?hour\b", "15 minutes", spoken)
-    spoken = re.sub(r"\b(?:an?|one)\s+(hours?|minutes?|seconds?)\b", r"1 \1", spoken)
+    spoken = re.sub(r"\b(?:an?|one)\s+(weeks?|days?|hours?|minutes?|seconds?)\b", r"1 \1", spoken)
     spoken = re.sub(r"(\d)(h|m|s)\b", r"\1 \2", spoken)
     total = 0.0
     found = False
@@ -147,7 +109,10 @@ def parse_when(text: str, now: datetime) -> When | None:
         duration = parse_duration(relative.group(1))
         if duration is not None:
             due = add_real_time(now, duration)
-            return When(due=due, recurrence=None, text=f"at {spoken_time(due.time())}")
+            said = (
+                f"at {spoken_time(due.time())}" if due.date() == now.date() else describe(due, now)
+            )
+            return When(due=due, recurrence=None, text=said)
     return _parse_one_off(spoken, now)
 
 
@@ -233,7 +198,7 @@ def _parse_recurring(spoken: str, now: datetime) -> When | None:
             index for index, name in enumerate(WEEKDAYS) if re.search(rf"\b{name}s?\b", spoken)
         ]
         day_of_week = ",".join(_CRON_DAYS[i] for i in named) if named else "*"
-    clock = _time_of_day(spoken, prefer_morning=True)
+    clock = _time_of_day(spoken)
     if clock is None:
         return None
     rule = f"{clock.minute} {clock.hour} * * {day_of_week}"
@@ -243,7 +208,7 @@ def _parse_recurring(spoken: str, now: datetime) -> When | None:
     return When(due=due, recurrence=rule, text=describe_cron(rule))
 
 
-def _time_of_day(spoken: str, prefer_morning: bool) -> time | None:
+def _time_of_day(spoken: str) -> time | None:
     """The clock time said, if any: "5 pm", "17:30", "noon", "half past 7", "morning"."""
     for word in ("noon", "midday", "midnight"):
         if re.search(rf"\b{word}\b", spoken):
@@ -284,7 +249,7 @@ def _with_part_of_day(moment: time, spoken: str) -> time:
 
 def _parse_one_off(spoken: str, now: datetime) -> When | None:
     day = _day_said(spoken, now)
-    clock = _time_of_day(spoken, prefer_morning=False)
+    clock = _time_of_day(spoken)
     if clock is None and day is None:
         return _dateparser_fallback(spoken, now)
     if clock is None:
