@@ -53,7 +53,7 @@ class TtsWorker:
             "--voice", config.voice, "--rate-wpm", str(config.rate_wpm),
             "--volume", str(config.volume),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=_worker_env(),
+            env=_worker_env(),
         )  # fmt: skip
         try:
             hello = await self._read(START_TIMEOUT_SECONDS)

@@ -2,8 +2,9 @@
 
 Run by daemon/tts.py as `python -m daemon.tts_worker --engine pyttsx3 --voice en-us ...`.
 Replies are JSON lines on the original stdout ({"ok": true, "path": ...} or {"ok": false,
-"error": ...}); everything the engine itself prints is sent to stderr, so it cannot corrupt
-the protocol. A hang or crash here costs the daemon one restart, never its event loop.
+"error": ...}); what the engine itself prints is discarded, so it cannot corrupt the
+protocol; diagnostics go to stderr (the daemon's). A hang or crash here costs the daemon one
+restart, never its event loop.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import wave
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-FINISH_WAIT_SECONDS = 10.0
-"""How long to wait for a complete WAV after runAndWait() returned."""
+FINISH_WAIT_SECONDS = 4.0
+"""How long to wait for a complete WAV after runAndWait() returned, per attempt."""
+RENDER_ATTEMPTS = 3
+"""pyttsx3 under heavy CPU load has lost an utterance once: the render is asked for again."""
 
 
 class Engine(Protocol):
@@ -43,17 +46,24 @@ class Pyttsx3Engine:
         self._finished += 1
 
     def render(self, text: str, path: Path) -> None:
-        before = self._finished
-        path.unlink(missing_ok=True)
-        self._engine.save_to_file(text, str(path))
-        self._engine.runAndWait()
-        # runAndWait() may return before the file is written: wait for the callback and a
-        # WAV whose header agrees with its size.
-        deadline = time.monotonic() + FINISH_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if self._finished > before and _complete_wav(path):
-                return
-            time.sleep(0.01)
+        for attempt in range(1, RENDER_ATTEMPTS + 1):
+            before = self._finished
+            path.unlink(missing_ok=True)
+            self._engine.save_to_file(text, str(path))
+            self._engine.runAndWait()
+            # runAndWait() may return before the file is written: wait for the callback and a
+            # WAV whose header agrees with its size.
+            deadline = time.monotonic() + FINISH_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                if self._finished > before and _complete_wav(path):
+                    return
+                time.sleep(0.01)
+            print(
+                f"tts_worker: attempt {attempt}: no complete WAV after {FINISH_WAIT_SECONDS:g} s"
+                f" (callback seen: {self._finished > before}, file exists: {path.exists()})",
+                file=sys.stderr,
+                flush=True,
+            )
         raise RuntimeError(f"pyttsx3 did not finish writing {path}")
 
 
@@ -128,9 +138,11 @@ def main() -> None:
     parser.add_argument("--rate-wpm", type=int, default=175)
     parser.add_argument("--volume", type=float, default=1.0)
     args = parser.parse_args()
-    # Keep the protocol on a private copy of stdout; the engine's prints go to stderr.
+    # Keep the protocol on a private copy of stdout; the engine's prints are discarded.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
     try:
         engine: Engine = (
             PiperEngine(args.rate_wpm, args.volume)
