@@ -16,7 +16,7 @@ from skills.base import (
     ScheduledItem,
     SkillContext,
 )
-from skills.when import add_real_time, describe, parse_duration, parse_when
+from skills.when import add_real_time, describe, names_clock_time, parse_duration, parse_when
 
 NOT_RUNNING = "Reminders aren't running here, so I can't keep track of that."
 MATCH_CUTOFF = 70
@@ -78,21 +78,17 @@ def cancel_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
     items = list(scheduler.pending("reminder"))
     if not items:
         return Outcome(reply="You have no reminders to cancel.", error_code="nothing_to_cancel")
-    if re.search(r"\b(all|every|each)\b", request.text.lower()) and not request.slots.get(
-        "message"
-    ):
-        chosen = items
-    else:
-        chosen = find_items(
-            items,
-            request.slots.get("message", "") or request.slots.get("name", ""),
-            request.slots.get("datetime", ""),
-            now,
-        )
+    wants_all = re.search(r"\b(all|every|each)\b", request.text.lower()) is not None
+    chosen = find_items(
+        items,
+        request.slots.get("message", "") or request.slots.get("name", ""),
+        request.slots.get("datetime", ""),
+        now,
+    )
     if not chosen:
         return Outcome(reply="I couldn't find that reminder.", error_code="no_such_reminder")
-    if len(chosen) > 1 and len(chosen) < len(items):
-        options = tuple(item.text for item in chosen)
+    if len(chosen) > 1 and not wants_all:
+        options = tuple(item.text for item in chosen[:4])
         return Outcome(
             reply=f"Which one: {' or '.join(options)}?",
             question=Question(kind="choose", options=options, pending=request, slot="message"),
@@ -122,9 +118,12 @@ def find_items(
 
 
 def _at_time_of(items: list[ScheduledItem], spoken_when: str, now: datetime) -> list[ScheduledItem]:
+    """Items on the said day; with a clock time, at that moment, else at that time any day."""
     when = parse_when(spoken_when, now)
     if when is None:
         return []
+    if not names_clock_time(spoken_when):
+        return [i for i in items if i.due.date() == when.due.date()]
     same_clock = [i for i in items if i.due.time() == when.due.time()]
     same_moment = [i for i in same_clock if i.due.date() == when.due.date()]
     return same_moment or same_clock

@@ -116,6 +116,11 @@ def parse_when(text: str, now: datetime) -> When | None:
     return _parse_one_off(spoken, now)
 
 
+def names_clock_time(text: str) -> bool:
+    """Whether `text` says a time of day ("at 5", "noon", "tonight"), not only a day."""
+    return _time_of_day(normalise_spoken(text)) is not None
+
+
 def add_real_time(start: datetime, duration: timedelta) -> datetime:
     """`start` + `duration` of real elapsed time (not wall-clock), in start's zone."""
     zone = start.tzinfo

@@ -172,3 +172,17 @@ def test_without_a_scheduler_the_reply_says_so() -> None:
             outcome = handler(IntentRequest(intent=intent, slots={"duration": "1 minute"}), context)
             assert outcome.error_code == "scheduler_unavailable"
             assert "aren't running" in outcome.reply
+
+
+async def test_cancel_without_a_name_asks_and_all_cancels_all(setup: Setup) -> None:
+    setup.run("reminders.set", message="call mom", datetime="at 8 pm")
+    setup.run("reminders.set", message="buy milk", datetime="tomorrow morning")
+    setup.run("reminders.set", message="pay rent", datetime="tomorrow at 6 pm")
+    vague = setup.run("reminders.cancel", "cancel my reminder")
+    assert vague.reply == "Which one: call mom or buy milk or pay rent?"
+    assert len(setup.scheduler.pending()) == 3
+    tomorrow = setup.run(
+        "reminders.cancel", "cancel all my reminders for tomorrow", datetime="tomorrow"
+    )
+    assert tomorrow.reply == "OK, I cancelled all 2 reminders."
+    assert [item.text for item in setup.scheduler.pending()] == ["call mom"]
