@@ -1,0 +1,113 @@
+"""Compound commands: where an utterance splits into parts, and what a part inherits from the last.
+
+A split happens only at a conjunction the model tagged as outside every slot ("black and
+white" is a colour, "milk and eggs" a reminder message) and only when every part is itself an
+understood command; the parser checks the latter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.nlu.parse import ParsedCommand
+
+CONJUNCTIONS = frozenset({"and", "then", "also", "plus", "afterwards"})
+MAX_PARTS = 4
+_PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "too", "also", "same"})
+# Domains whose commands name a device; a later part of the same domain without one acts on
+# the device of the part before ("turn on the lamp and set it to 30 percent").
+_DEVICE_DOMAINS = frozenset({"lights", "thermostat", "curtains", "devices"})
+_SLOT_FOR = {("curtains", "brightness"): "position", ("lights", "position"): "brightness"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of an utterance and where it starts in the whole text."""
+
+    text: str
+    offset: int
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[^\w']", "", word.lower())
+
+
+def split_points(text: str, words: Sequence[tuple[int, int]], tags: Sequence[str]) -> list[int]:
+    """Indices of the words at which `text` may split (a conjunction outside any slot)."""
+    points: list[int] = []
+    for index in range(1, len(words) - 1):
+        word = _bare(text[words[index][0] : words[index][1]])
+        if word not in CONJUNCTIONS or tags[index] != "O":
+            continue
+        if points and points[-1] == index - 1:
+            continue  # "and then": one split
+        # A slot continuing across the conjunction ("an hour and a half") is one value.
+        if tags[index + 1].startswith("I-"):
+            continue
+        points.append(index)
+    return points[: MAX_PARTS - 1]
+
+
+def split_text(text: str, points: Sequence[int]) -> list[Part]:
+    """The parts between the split points, conjunctions and edge punctuation dropped."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    bounds = [0, *points, len(spans)]
+    parts: list[Part] = []
+    for number in range(len(bounds) - 1):
+        first = bounds[number] + (1 if number else 0)
+        last = bounds[number + 1]
+        while first < last and _bare(text[spans[first][0] : spans[first][1]]) in CONJUNCTIONS:
+            first += 1
+        if first >= last:
+            return []
+        start, end = spans[first][0], spans[last - 1][1]
+        piece = text[start:end].rstrip(",;")
+        if piece:
+            parts.append(Part(piece, start))
+    return parts if len(parts) > 1 else []
+
+
+def carry_over(commands: Sequence[ParsedCommand]) -> tuple[ParsedCommand, ...]:
+    """Later parts without a device or room take them from the part before, in the same domain."""
+    out: list[ParsedCommand] = [commands[0]]
+    for command in commands[1:]:
+        previous = out[-1]
+        domain = previous.intent.split(".")[0]
+        refers_back = bool(_PRONOUNS & {_bare(word) for word in command.text.split()})
+        if domain in _DEVICE_DOMAINS and refers_back and "device" not in command.slots:
+            command = _prefer_domain(command, domain)
+        if (
+            command.intent.split(".")[0] == domain
+            and domain in _DEVICE_DOMAINS
+            and "device" not in command.slots
+            and "room" not in command.slots
+        ):
+            inherited: dict[str, str] = {
+                key: previous.slots[key] for key in ("device", "room") if key in previous.slots
+            }
+            command = replace(command, slots={**command.slots, **inherited})
+        out.append(command)
+    return tuple(out)
+
+
+def _prefer_domain(command: ParsedCommand, domain: str) -> ParsedCommand:
+    """ "set it to 30 percent" after a lights command is a lights command, if the model agrees."""
+    if command.intent.startswith(domain + ".") or (
+        command.intent == "none" and command.confidence >= 0.5
+    ):
+        return command
+    for label, probability in command.top:
+        if label.startswith(domain + ".") and probability >= 0.1:
+            slots = {
+                _SLOT_FOR.get((domain, key), key): value for key, value in command.slots.items()
+            }
+            spans = tuple(
+                replace(span, slot=_SLOT_FOR.get((domain, span.slot), span.slot))
+                for span in command.spans
+            )
+            return replace(command, intent=label, confidence=probability, slots=slots, spans=spans)
+    return command

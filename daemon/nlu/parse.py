@@ -1,0 +1,268 @@
+"""The parser the daemon uses: text -> one or more commands, each with intent, confidence, slots."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from daemon.config import PhraseConfig
+from daemon.errors import HomevoxError
+from daemon.nlu.compound import Part, carry_over, split_points, split_text
+from daemon.nlu.model import JointModel, encode_words, load_model
+from daemon.nlu.train import META_FILE, torch_threads
+from skills.base import INTENT_NAMES, NONE_INTENT
+
+MAX_CHARS = 400
+"""Longer text is no spoken command: answered as not understood without running the model."""
+_BATCH = 64
+_WORD = re.compile(r"\S+")
+_EDGE_PUNCTUATION = ',;:!?"()[]{}“”'
+
+
+class NluError(HomevoxError):
+    """The intent model cannot be used; `code` is stable, the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """One tagged slot: its name, its text, and char offsets in the command's text."""
+
+    slot: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """One understood (or not understood: intent "none") command."""
+
+    text: str
+    intent: str
+    confidence: float
+    """Calibrated probability of `intent` (of the model's best guess when below the threshold)."""
+    slots: dict[str, str]
+    """Text of the first span of each slot."""
+    spans: tuple[Span, ...]
+    top: tuple[tuple[str, float], ...]
+    """The three most likely intents with their calibrated probabilities."""
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """A whole utterance: one command, or several for "do this and do that"."""
+
+    text: str
+    commands: tuple[ParsedCommand, ...]
+
+    @property
+    def intent(self) -> str:
+        return self.commands[0].intent if self.commands else NONE_INTENT
+
+    @property
+    def confidence(self) -> float:
+        return self.commands[0].confidence if self.commands else 0.0
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """Model output for one piece of text."""
+
+    probs: tuple[float, ...]
+    tags: tuple[str, ...]
+    words: tuple[tuple[int, int], ...]
+
+
+def normalise_phrase(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+class IntentParser:
+    """The trained joint model, its calibration, and the taught phrases."""
+
+    def __init__(
+        self,
+        model: JointModel,
+        tokenizer: object,
+        labels: Sequence[str],
+        tags: Sequence[str],
+        temperature: float,
+        confidence_threshold: float,
+        phrases: Sequence[PhraseConfig] = (),
+    ) -> None:
+        self._model = model
+        self._tokenizer = tokenizer
+        self.labels = tuple(labels)
+        self.tags = tuple(tags)
+        self.temperature = temperature
+        self.threshold = confidence_threshold
+        self._phrases = {normalise_phrase(p.text): p for p in phrases}
+
+    @classmethod
+    def load(
+        cls, model_dir: Path, confidence_threshold: float, phrases: Sequence[PhraseConfig] = ()
+    ) -> IntentParser:
+        """The model saved by `homevox train` in `model_dir`; NluError when missing or outdated."""
+        meta_path = model_dir / META_FILE
+        if not meta_path.exists() or not (model_dir / "weights.pt").exists():
+            raise NluError(
+                "model_missing", f"no trained intent model at {model_dir}: run `homevox train`"
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            labels, tags = meta["labels"], meta["tags"]
+            temperature = float(meta["temperature"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise NluError(
+                "model_broken",
+                f"unreadable intent model at {model_dir} ({err}): run `homevox train`",
+            ) from err
+        if tuple(labels) != (*INTENT_NAMES, NONE_INTENT):
+            raise NluError(
+                "model_outdated",
+                f"the intent model at {model_dir} knows other intents: run `homevox train`",
+            )
+        try:
+            torch.set_num_threads(torch_threads())
+            model, tokenizer = load_model(model_dir, len(labels), len(tags))
+        except (OSError, RuntimeError, ValueError) as err:
+            raise NluError(
+                "model_broken",
+                f"cannot load the intent model at {model_dir} ({err}): run `homevox train`",
+            ) from err
+        return cls(model, tokenizer, labels, tags, temperature, confidence_threshold, phrases)
+
+    def parse(self, text: str) -> ParseResult:
+        """Understand one utterance."""
+        return self.parse_many([text])[0]
+
+    def parse_many(self, texts: Sequence[str]) -> list[ParseResult]:
+        """Understand many utterances in batches (same results as `parse` one by one)."""
+        cleaned = [" ".join(str(text).split()) for text in texts]
+        todo = [i for i, text in enumerate(cleaned) if self._needs_model(text)]
+        whole = self._run([cleaned[i] for i in todo])
+        parts_of: dict[int, list[Part]] = {}
+        for index, raw in zip(todo, whole, strict=True):
+            points = split_points(cleaned[index], raw.words, raw.tags)
+            if points:
+                parts_of[index] = split_text(cleaned[index], points)
+        flat = [(index, part) for index, parts in parts_of.items() for part in parts]
+        part_raw = self._run([part.text for _, part in flat])
+        by_index: dict[int, list[ParsedCommand]] = {}
+        for (index, part), raw in zip(flat, part_raw, strict=True):
+            by_index.setdefault(index, []).append(self._command(part.text, raw, threshold=0.0))
+        results: list[ParseResult] = []
+        whole_of = dict(zip(todo, whole, strict=True))
+        for index, text in enumerate(cleaned):
+            results.append(
+                ParseResult(
+                    str(texts[index]),
+                    self._commands(text, whole_of.get(index), by_index.get(index)),
+                )
+            )
+        return results
+
+    def _needs_model(self, text: str) -> bool:
+        return bool(text) and len(text) <= MAX_CHARS and any(c.isalnum() for c in text)
+
+    def _commands(
+        self, text: str, whole: _Raw | None, parts: list[ParsedCommand] | None
+    ) -> tuple[ParsedCommand, ...]:
+        if not text or not any(c.isalnum() for c in text):
+            return ()
+        phrase = self._phrases.get(normalise_phrase(text))
+        if phrase is not None:
+            top = ((phrase.intent, 1.0),)
+            return (ParsedCommand(text, phrase.intent, 1.0, dict(phrase.slots), (), top),)
+        if whole is None:
+            return (ParsedCommand(text, NONE_INTENT, 0.0, {}, (), ()),)
+        if parts:
+            carried = carry_over(parts)
+            # A part re-read in the previous part's domain ("set it to 30 percent") counts as
+            # understood; every other part must clear the threshold on its own.
+            if all(
+                new.intent != NONE_INTENT
+                and (new.confidence >= self.threshold or new.intent != old.intent)
+                for new, old in zip(carried, parts, strict=True)
+            ):
+                return carried
+        return (self._command(text, whole, self.threshold),)
+
+    def _command(self, text: str, raw: _Raw, threshold: float) -> ParsedCommand:
+        ranked = sorted(zip(self.labels, raw.probs, strict=True), key=lambda pair: -pair[1])
+        best, confidence = ranked[0]
+        intent = best if confidence >= threshold else NONE_INTENT
+        spans = () if intent == NONE_INTENT else spans_from_tags(text, raw.words, raw.tags)
+        slots: dict[str, str] = {}
+        for span in spans:
+            slots.setdefault(span.slot, span.text)
+        top = tuple((label, round(prob, 4)) for label, prob in ranked[:3])
+        return ParsedCommand(text, intent, round(confidence, 4), slots, spans, top)
+
+    def _run(self, texts: Sequence[str]) -> list[_Raw]:
+        """Calibrated intent probabilities and word tags for each text."""
+        out: list[_Raw | None] = [None] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for start in range(0, len(order), _BATCH):
+                chunk = order[start : start + _BATCH]
+                offsets = [
+                    tuple((m.start(), m.end()) for m in _WORD.finditer(texts[i])) for i in chunk
+                ]
+                words = [
+                    [texts[i][a:b] for a, b in offs] for i, offs in zip(chunk, offsets, strict=True)
+                ]
+                batch = encode_words(self._tokenizer, words)  # type: ignore[arg-type]
+                intent_logits, tag_logits = self._model(batch.input_ids, batch.attention_mask)
+                probs = torch.softmax(intent_logits / self.temperature, dim=-1).tolist()
+                tag_ids = tag_logits.argmax(-1).tolist()
+                for row, i in enumerate(chunk):
+                    word_tags = ["O"] * len(offsets[row])
+                    for position, word in enumerate(batch.word_starts[row]):
+                        if word >= 0:
+                            word_tags[word] = self.tags[tag_ids[row][position]]
+                    out[i] = _Raw(tuple(probs[row]), tuple(word_tags), offsets[row])
+        return [raw for raw in out if raw is not None]
+
+
+def spans_from_tags(
+    text: str, words: Sequence[tuple[int, int]], tags: Sequence[str]
+) -> tuple[Span, ...]:
+    """BIO word tags merged into spans (a stray I- starts one); edge punctuation trimmed."""
+    spans: list[Span] = []
+    current: list[int] | None = None  # [start, end] char offsets
+    slot = ""
+    for (start, end), tag in zip(words, tags, strict=True):
+        name = tag[2:] if tag != "O" else ""
+        if current is not None and tag.startswith("I-") and name == slot:
+            current[1] = end
+            continue
+        if current is not None:
+            spans.append(_trimmed(text, slot, current[0], current[1]))
+            current = None
+        if name:
+            current, slot = [start, end], name
+    if current is not None:
+        spans.append(_trimmed(text, slot, current[0], current[1]))
+    return tuple(span for span in spans if span.text)
+
+
+def _trimmed(text: str, slot: str, start: int, end: int) -> Span:
+    while start < end and text[start] in _EDGE_PUNCTUATION:
+        start += 1
+    while end > start and (
+        text[end - 1] in _EDGE_PUNCTUATION
+        or (text[end - 1] == "." and not _abbreviation(text[start:end]))
+    ):
+        end -= 1
+    return Span(slot, text[start:end], start, end)
+
+
+def _abbreviation(span: str) -> bool:
+    """ "5 p.m." keeps its final full stop; "the lamp." does not."""
+    return bool(re.search(r"\b(?:[ap]\.m|[a-z]\.[a-z])\.$", span.lower()))

@@ -1,0 +1,161 @@
+"""The intent model's data and plumbing: templates, labels, generation, alignment, fingerprints."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from daemon.config import PhraseConfig
+from daemon.nlu import channel
+from daemon.nlu.compound import split_points, split_text
+from daemon.nlu.data import LABELS, TAGS, generate, sentence_files, words_and_tags
+from daemon.nlu.parse import spans_from_tags
+from daemon.nlu.templates import Sampler, TemplateError, parse_template
+from daemon.nlu.train import TrainSettings, data_fingerprint, is_current, phrase_examples
+from skills.base import INTENT_NAMES, NONE_INTENT, SLOT_NAMES
+from skills.registry import SKILLS
+
+
+def test_label_set_is_the_intents_plus_none() -> None:
+    assert (*INTENT_NAMES, NONE_INTENT) == LABELS
+
+
+def test_every_label_has_sentences_and_every_skill_intent_a_label() -> None:
+    files = sentence_files()
+    with_sentences = {
+        intent for file in files for intent, templates in file.intents.items() if templates
+    }
+    assert with_sentences == set(LABELS)
+    handled = {intent for skill in SKILLS for intent in skill.INTENTS}
+    assert handled == set(INTENT_NAMES)
+
+
+def test_tags_are_bio_over_the_slot_names() -> None:
+    assert TAGS[0] == "O"
+    assert {tag[2:] for tag in TAGS[1:]} == set(SLOT_NAMES)
+
+
+def test_template_syntax() -> None:
+    sampler = Sampler({"room": ["living room"], "light": ["lamp"]}, random.Random(0))
+    seen = set()
+    for _ in range(60):
+        pieces = sampler.sample("(turn|switch) on [the] {device:light} in the {room}")
+        words, tags = words_and_tags(pieces)
+        seen.add(" ".join(words))
+        assert tags[-2:] == ("B-room", "I-room")
+        assert "B-device" in tags
+    assert seen == {
+        "turn on the lamp in the living room",
+        "turn on lamp in the living room",
+        "switch on the lamp in the living room",
+        "switch on lamp in the living room",
+    }
+
+
+@pytest.mark.parametrize("bad", ["(a|b", "a]", "{slot", "[x)"])
+def test_bad_templates_are_rejected(bad: str) -> None:
+    with pytest.raises(TemplateError):
+        parse_template(bad)
+
+
+def test_generation_is_reproducible_varied_and_tagged() -> None:
+    files = sentence_files()
+    first = generate(files, 40, 200, seed=3)
+    again = generate(files, 40, 200, seed=3)
+    assert first == again
+    for label in LABELS:
+        texts = {e.text.lower() for e in first if e.intent == label}
+        assert len(texts) >= (150 if label == NONE_INTENT else 35), label
+    assert all(len(e.words) == len(e.tags) for e in first)
+    assert all(set(e.tags) == {"O"} for e in first if e.intent == NONE_INTENT)
+    # Whisper's forms appear: digits with units, capitals, punctuation.
+    joined = " ".join(e.text for e in generate(files, 300, 10, seed=1))
+    for form in ("%", "p.m.", "?", "."):
+        assert form in joined
+
+
+def test_channel_alignment_carries_tags_to_the_transcript() -> None:
+    source = ["Remind", "me", "to", "call", "mom", "at", "5", "p.m."]
+    tags = ("O", "O", "O", "B-message", "I-message", "B-datetime", "I-datetime", "I-datetime")
+    aligned = channel.align_tags(source, tags, ["Remind", "me", "to", "call", "Mum", "at", "5pm."])
+    assert aligned == ("O", "O", "O", "B-message", "I-message", "B-datetime", "I-datetime")
+
+
+def test_channel_cache_is_committed_and_well_formed() -> None:
+    entries = channel.read_cache()
+    assert len(entries) >= 500
+    assert {entry.intent for entry in entries.values()} <= set(LABELS)
+    assert all(len(entry.words) == len(entry.tags) for entry in entries.values())
+    assert len({entry.voice for entry in entries.values()}) >= 3
+
+
+def test_channel_fill_only_synthesises_missing_entries_up_to_the_limit(tmp_path: Path) -> None:
+    cache = tmp_path / "cache.jsonl"
+    examples = generate(sentence_files(), 2, 2, seed=5)
+    wanted = channel.pick_for_channel(examples, 10, seed=5)
+    calls: list[str] = []
+
+    def fake_speak(text: str, voice: str, rate: int, pitch: int) -> str:
+        calls.append(text)
+        return text.lower()
+
+    assert channel.fill_cache(wanted, 4, speak=fake_speak, path=cache) == 4
+    assert channel.fill_cache(wanted, 100, speak=fake_speak, path=cache) == 6
+    assert channel.fill_cache(wanted, 100, speak=fake_speak, path=cache) == 0
+    assert len(calls) == 10
+    assert len(channel.channel_examples(path=cache)) == 10
+
+
+def test_fingerprint_follows_phrases_and_settings(tmp_path: Path) -> None:
+    settings = TrainSettings()
+    base = data_fingerprint((), settings)
+    phrase = PhraseConfig(
+        text="movie time", intent="lights.brightness", slots={"brightness": "20 percent"}
+    )
+    assert data_fingerprint((phrase,), settings) != base
+    assert data_fingerprint((), replace(settings, epochs=settings.epochs + 1)) != base
+    assert data_fingerprint((), settings) == base
+    assert not is_current(tmp_path, (), settings)
+
+
+def test_taught_phrases_become_training_examples() -> None:
+    phrase = PhraseConfig(text="movie time", intent="lights.brightness")
+    examples = phrase_examples([phrase], copies=5, seed=1)
+    assert len(examples) == 5
+    assert {e.intent for e in examples} == {"lights.brightness"}
+    assert all("movie time" in e.text.lower() for e in examples)
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    out, position = [], 0
+    for word in text.split():
+        start = text.index(word, position)
+        out.append((start, start + len(word)))
+        position = start + len(word)
+    return out
+
+
+def test_split_only_at_conjunctions_outside_slots() -> None:
+    text = "turn off the kitchen light and close the curtains"
+    tags = ["O", "O", "O", "B-device", "I-device", "O", "O", "O", "B-device"]
+    points = split_points(text, _words(text), tags)
+    assert [part.text for part in split_text(text, points)] == [
+        "turn off the kitchen light",
+        "close the curtains",
+    ]
+    colour = "set the lamp to black and white"
+    colour_tags = ["O", "O", "B-device", "O", "B-color", "I-color", "I-color"]
+    assert split_points(colour, _words(colour), colour_tags) == []
+
+
+def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:
+    text = "Remind me to call mom at 5 p.m."
+    tags = ["O", "O", "O", "B-message", "I-message", "B-datetime", "I-datetime", "I-datetime"]
+    spans = spans_from_tags(text, _words(text), tags)
+    assert [(s.slot, s.text) for s in spans] == [("message", "call mom"), ("datetime", "at 5 p.m.")]
+    lamp = "Turn on the lamp."
+    (span,) = spans_from_tags(lamp, _words(lamp), ["O", "O", "O", "B-device"])
+    assert (span.text, lamp[span.start : span.end]) == ("lamp", "lamp")
