@@ -22,7 +22,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.config import ConfigError, MqttConfig, load_config
-from daemon.mqtt import MqttError, configure_client, release_client
+from daemon.mqtt import MqttError, configure_client, release_client, send_at_once
 from devices import ADAPTERS
 from devices.base import Device, Message
 
@@ -73,6 +73,7 @@ class VirtualHome:
         )
         if mqtt_config is not None:
             configure_client(self._client, mqtt_config)
+        send_at_once(self._client)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe

@@ -56,7 +56,8 @@ class Mosquitto:
         # temp dir (a password file); staying root is fine for a loopback test broker.
         run_as = "user root\n" if os.geteuid() == 0 else ""
         conf.write_text(
-            f"{run_as}listener {self.port} {self.host}\npersistence false\nlog_dest stderr\n"
+            f"{run_as}listener {self.port} {self.host}\npersistence false\nset_tcp_nodelay true\n"
+            "log_dest stderr\n"
             + (self._extra_config or "allow_anonymous true\n"),
             encoding="utf-8",
         )
