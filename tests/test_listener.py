@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Mosquitto
+from mqtt_recorder import Recorder
 from virtual_mic import noise, non_command_audio, tones
 
 from daemon.asr import Transcriber, comparable_words, load_transcriber
-from daemon.audio_io import SAMPLE_RATE, Audio, espeak
+from daemon.audio_io import SAMPLE_RATE, Audio, espeak, write_wav
 from daemon.config import AsrConfig, AudioConfig, WakeConfig
 from daemon.listener import (
     COMMAND_START_SECONDS,
@@ -146,3 +152,37 @@ async def test_listener_task_hands_each_command_to_the_callback() -> None:
     assert isinstance(captured, UtteranceCaptured)
     assert received[0] is captured.audio
     assert captured.speech_ended_monotonic <= captured.captured_monotonic
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_homevox_listen_runs_turns_from_files_to_the_broker(
+    tmp_path: Path, mosquitto: Mosquitto
+) -> None:
+    lamp = tmp_path / "lamp.wav"
+    write_wav(lamp, espeak("hey jarvis, turn on the living room lamp", "en-us", 160))
+    no_wake = tmp_path / "no_wake.wav"
+    write_wav(no_wake, espeak("turn off the living room lamp", "en-us", 160))
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"not audio")
+    recorder = Recorder(mosquitto.host, mosquitto.port)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "daemon.cli", "listen", "--json", "--config",
+             str(REPO / "config.toml"), "--broker", f"{mosquitto.host}:{mosquitto.port}",
+             str(lamp), str(broken), str(no_wake)],
+            cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr[-2000:]
+        turns = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [turn["file"] for turn in turns] == [str(lamp), str(no_wake)]
+        assert turns[0]["intent"] == "lights.on"
+        assert {"wake", "vad", "asr", "intent"} <= set(turns[0]["timings_ms"])
+        assert turns[0]["commands"][0]["topic"] == "zigbee2mqtt/living_room_lamp/set"
+        assert turns[1]["error_code"] == "no_wake_word"
+        problems = [line for line in done.stderr.splitlines() if line.startswith("homevox:")]
+        assert len(problems) == 1 and str(broken) in problems[0]
+        recorder.wait_for("zigbee2mqtt/living_room_lamp/set", timeout=10)
+    finally:
+        recorder.close()
