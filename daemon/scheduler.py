@@ -12,6 +12,13 @@ inserted and the item deleted (one-off) or moved to its next occurrence (recurri
 after the commit loses at most that one announcement (logged at the next start as
 interrupted), a kill before it leaves the item pending, to be announced as missed. Nothing
 can be announced twice: the claim is atomic and the ledger's primary key refuses a second.
+
+What fell due while homevox was down is handled at start: within `missed_grace` it goes to
+on_due(item, missed=True) ("While I was away: ..."); older, to on_expired (default: a logged
+warning), so a stale "take your pills" is not spoken days late but is never dropped silently.
+A scheduled device action that was missed is never carried out late: it is reported through
+on_due like a reminder. A recurring item that missed several occurrences reports one and moves
+on to its next occurrence after now.
 """
 
 from __future__ import annotations
