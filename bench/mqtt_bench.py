@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from daemon.broker import EmbeddedBroker
 from daemon.config import MqttConfig
-from daemon.mqtt import MqttError, MqttLink, release_client, send_at_once
+from daemon.mqtt import MqttError, MqttLink
+from daemon.mqtt_client import release_client, send_at_once
 from daemon.sim import VirtualHome
 from devices.base import Command, Device
 from skills.base import DeviceAction

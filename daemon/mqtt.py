@@ -14,32 +14,21 @@ import json
 import logging
 import math
 import secrets
-import socket
-import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.enums import MQTTErrorCode
 
 from daemon.config import MqttConfig
-from daemon.errors import HomevoxError
+from daemon.mqtt_client import MqttError as MqttError
+from daemon.mqtt_client import checked_topic, new_client, release_client
 from devices import ADAPTERS
 from devices.base import CommandError, Device, Message
 from skills.base import DeviceAction
 
 log = logging.getLogger(__name__)
-
-_WILDCARDS = ("#", "+", "\0")
-
-
-class MqttError(HomevoxError):
-    """The link could not do what was asked; `code` is stable, the message says what to do."""
-
-    # Codes: broker_unavailable, publish_failed, password_file_unreadable, tls_error, bad_topic,
-    # or an adapter's (unsupported_command, invalid_value, bad_template).
 
 
 @dataclass(frozen=True)
@@ -56,59 +45,6 @@ class CommandResult:
     """The device's state echo confirmed the change within ack_timeout_seconds."""
     error: str | None
     """None, "no_echo" (the device did not answer in time) or "publish_failed"."""
-
-
-def configure_client(client: paho.Client, config: MqttConfig) -> None:
-    """Credentials and TLS from the configuration (shared with the device simulator)."""
-    if config.username:
-        password: str | None = None
-        if config.password_file:
-            path = Path(config.password_file).expanduser()
-            try:
-                password = path.read_text(encoding="utf-8").strip()
-            except OSError as err:
-                raise MqttError(
-                    "password_file_unreadable",
-                    f"cannot read [mqtt] password_file {path} ({err.strerror}); "
-                    "fix the path or its permissions",
-                ) from err
-        client.username_pw_set(config.username, password)
-    if config.tls:
-        try:
-            client.tls_set(ca_certs=config.ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        except (OSError, ssl.SSLError, ValueError) as err:
-            raise MqttError(
-                "tls_error", f"cannot set up TLS with [mqtt] ca_file {config.ca_file!r}: {err}"
-            ) from err
-
-
-def send_at_once(client: paho.Client) -> None:
-    """Turn off Nagle's algorithm on the client's sockets.
-
-    Otherwise a small publish written right after a PUBACK waits for the broker's delayed TCP
-    ACK (40 ms on Linux) on every hop: measured in bench/mqtt_bench.py.
-    """
-
-    def opened(client: paho.Client, userdata: Any, sock: Any) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # not every SocketLike is TCP
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    client.on_socket_open = opened
-
-
-def release_client(client: paho.Client) -> None:
-    """Drop a stopped client's callbacks, so no reference cycle keeps it (and its sockets) alive."""
-    client.on_connect = client.on_disconnect = client.on_message = client.on_subscribe = None
-    client.on_socket_open = None
-
-
-def checked_topic(topic: str) -> str:
-    """`topic`, refused when it holds a wildcard or NUL (which would widen a publish)."""
-    if not topic or any(char in topic for char in _WILDCARDS):
-        raise MqttError(
-            "bad_topic", f"refusing to publish on topic {topic!r}: it is empty or holds # + or NUL"
-        )
-    return topic
 
 
 def states_match(state: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
@@ -162,14 +98,7 @@ class MqttLink:
         self._stopping = False
         self._last_failure = "no answer yet"
         self.client_id = f"homevox-{assistant_name}-{secrets.token_hex(4)}"
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            protocol=paho.MQTTv311,
-            clean_session=True,
-        )
-        configure_client(self._client, config)
-        send_at_once(self._client)
+        self._client = new_client(self.client_id, config)
         self._client.will_set(self._status_topic, "offline", qos=1, retain=True)
         # paho types the delays as int; it computes with them as numbers, so fractions work.
         self._client.reconnect_delay_set(config.reconnect_min_seconds, config.reconnect_max_seconds)  # type: ignore[arg-type]
@@ -327,6 +256,8 @@ class MqttLink:
         Bad actions raise MqttError before anything is published. Without a connection within
         connect_wait_seconds this raises broker_unavailable and publishes nothing, ever.
         """
+        if not actions:
+            return []
         planned = [(action, *self._plan(action)) for action in actions]
         if not await self.wait_connected(self._config.connect_wait_seconds):
             raise MqttError(
@@ -335,17 +266,44 @@ class MqttLink:
                 f"{self._config.connect_wait_seconds:g} s ({self._last_failure}); "
                 "check [mqtt] broker and port",
             )
-        waits = []
-        for action, messages, expected in planned:
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            entry = (expected, future)
-            self._waiters.setdefault(action.device.name, []).append(entry)
-            waits.append(self._await_echo(action, messages, entry))
-        # Publish everything first, then wait for the echoes together.
-        published = [self._try_publish(messages) for _, messages, _ in planned]
-        return list(
-            await asyncio.gather(*(wait(ok) for wait, ok in zip(waits, published, strict=True)))
-        )
+        loop = asyncio.get_running_loop()
+        # Listen before publishing, so that no echo can come too early to be seen.
+        entries = [
+            (action.device.name, (expected, loop.create_future()))
+            for action, _, expected in planned
+        ]
+        for name, entry in entries:
+            self._waiters.setdefault(name, []).append(entry)
+        try:
+            published = [self._try_publish(messages) for _, messages, _ in planned]
+            echoed = await asyncio.gather(
+                *(
+                    self._echoed(entry[1], ok)
+                    for (_, entry), ok in zip(entries, published, strict=True)
+                )
+            )
+        finally:
+            for name, entry in entries:
+                self._waiters[name].remove(entry)
+        return [
+            CommandResult(
+                device=action.device.name,
+                topic="\n".join(message.topic for message in messages[:1]),
+                payload="\n".join(message.payload for message in messages),
+                acknowledged=ok and acked,
+                error=None if ok and acked else ("no_echo" if ok else "publish_failed"),
+            )
+            for (action, messages, _), ok, acked in zip(planned, published, echoed, strict=True)
+        ]
+
+    async def _echoed(self, future: asyncio.Future[None], published: bool) -> bool:
+        if not published:
+            return False
+        try:
+            await asyncio.wait_for(future, self._config.ack_timeout_seconds)
+        except TimeoutError:
+            return False
+        return True
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -385,30 +343,3 @@ class MqttLink:
             raise MqttError(
                 "publish_failed", f"could not publish on {topic} ({paho.error_string(info.rc)})"
             )
-
-    def _await_echo(
-        self,
-        action: DeviceAction,
-        messages: Sequence[Message],
-        entry: tuple[Mapping[str, Any], asyncio.Future[None]],
-    ) -> Callable[[bool], Awaitable[CommandResult]]:
-        async def wait(published: bool) -> CommandResult:
-            acknowledged = False
-            try:
-                if published:
-                    await asyncio.wait_for(entry[1], self._config.ack_timeout_seconds)
-                    acknowledged = True
-            except TimeoutError:
-                log.info("%s did not confirm %s", action.device.name, action.command)
-            finally:
-                self._waiters[action.device.name].remove(entry)
-            error = None if acknowledged else ("no_echo" if published else "publish_failed")
-            return CommandResult(
-                device=action.device.name,
-                topic="\n".join(message.topic for message in messages[:1]),
-                payload="\n".join(message.payload for message in messages),
-                acknowledged=acknowledged,
-                error=error,
-            )
-
-        return wait

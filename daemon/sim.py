@@ -19,10 +19,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.config import ConfigError, MqttConfig, load_config
-from daemon.mqtt import MqttError, configure_client, release_client, send_at_once
+from daemon.mqtt_client import MqttError, new_client, release_client
 from devices import ADAPTERS
 from devices.base import Device, Message
 
@@ -66,14 +65,7 @@ class VirtualHome:
         ]
         self._connected = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=f"homevox-sim-{secrets.token_hex(4)}",
-            protocol=paho.MQTTv311,
-        )
-        if mqtt_config is not None:
-            configure_client(self._client, mqtt_config)
-        send_at_once(self._client)
+        self._client = new_client(f"homevox-sim-{secrets.token_hex(4)}", mqtt_config)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self._client.on_subscribe = self._on_subscribe

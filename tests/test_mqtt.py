@@ -17,7 +17,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.broker import BrokerError, EmbeddedBroker
-from daemon.mqtt import MqttError, MqttLink, release_client, states_match
+from daemon.mqtt import MqttError, MqttLink, states_match
+from daemon.mqtt_client import release_client
 from devices import ADAPTERS
 from devices.base import Command, CommandError
 from skills.base import DeviceAction

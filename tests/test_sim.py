@@ -19,7 +19,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.config import MqttConfig
-from daemon.mqtt import CommandResult, MqttLink, release_client, states_match
+from daemon.mqtt import CommandResult, MqttLink, states_match
+from daemon.mqtt_client import release_client
 from daemon.sim import VirtualHome
 from devices import ADAPTERS
 from devices.base import Command, Device
