@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from daemon.scheduler import HomeScheduler  # noqa: E402
-from skills.base import IntentRequest, ScheduledItem  # noqa: E402
+from daemon.scheduler import HomeScheduler
+from skills.base import IntentRequest, ScheduledItem
 
 ZONE = ZoneInfo("Europe/Berlin")
 
