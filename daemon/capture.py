@@ -112,7 +112,7 @@ class Microphone:
                 lost = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._retry_max_seconds)
-                await asyncio.to_thread(reinitialise_portaudio)
+                await self._reinitialise()
                 continue
             if lost:
                 self.reconnects += 1
@@ -126,7 +126,14 @@ class Microphone:
             finally:
                 await _close_stream(stream)
             lost = True
-            await asyncio.to_thread(reinitialise_portaudio)
+            await self._reinitialise()
+
+    async def _reinitialise(self) -> None:
+        # Re-initialising PortAudio ends every stream of the process, the speaker's playback
+        # included: wait until homevox has finished speaking (it mutes us while it talks).
+        while self.muted:
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(reinitialise_portaudio)
 
     def _label(self) -> str:
         return repr(self.device) if self.device else "(system default)"
