@@ -125,6 +125,7 @@ class Daemon:
             self._announce,
             self._scheduled_action,
             missed_grace=_minutes(config.reminders.missed_grace_minutes),
+            on_expired=self._expired,
         )
         self.runner.scheduler = scheduler
         await scheduler.start()
@@ -211,6 +212,26 @@ class Daemon:
             await self.runner.link.publish_json("reminder", payload)
         except HomevoxError as err:
             log.warning("reminder %s was spoken but not published: %s", item.id, err)
+
+    async def _expired(self, item: ScheduledItem) -> None:
+        """Fell due so long ago that saying it now would confuse: published, not spoken."""
+        from daemon.scheduler import reminder_payload
+
+        assert self.runner is not None and self.runner.link is not None
+        log.warning(
+            "%s %s fell due at %s, past the grace period: published, not spoken",
+            item.kind,
+            item.id,
+            item.due,
+        )
+        payload = {
+            **json.loads(reminder_payload(item, datetime.now(item.due.tzinfo), True)),
+            "expired": True,
+        }
+        try:
+            await self.runner.link.publish_json("reminder", payload)
+        except HomevoxError as err:
+            log.warning("expired %s %s could not be published: %s", item.kind, item.id, err)
 
     async def _scheduled_action(self, request: IntentRequest) -> None:
         assert self.runner is not None

@@ -91,8 +91,11 @@ def interpret_answer(question: Question, text: str) -> str | Literal["yes", "no"
         return "no"
     if question.kind == "confirm":
         return "yes" if words in YES or words.startswith(("yes ", "yeah ")) else None
+    if not question.options:
+        # An open question ("When should I remind you?"): the answer is the slot's text.
+        return text.strip() or None
     stripped = re.sub(r"\b(the|my|one|please)\b", " ", words).strip()
-    if not stripped or not question.options:
+    if not stripped:
         return None
     match = process.extractOne(
         stripped, question.options, scorer=fuzz.token_set_ratio, score_cutoff=80
@@ -111,7 +114,7 @@ async def schedule(
     request: IntentRequest, handler: Handler, context: SkillContext, result: TurnResult
 ) -> Outcome:
     """Check the command now (devices, values), then keep it in the scheduler for its time."""
-    from skills.when import parse_duration, parse_when
+    from skills.when import add_real_time, describe, parse_duration, parse_when
 
     untimed = replace(
         request, slots={k: v for k, v in request.slots.items() if k not in TIME_SLOTS}
@@ -132,7 +135,8 @@ async def schedule(
     due = None
     if request.slots.get("duration"):
         delta = parse_duration(request.slots["duration"])
-        due = now + delta if delta and delta > timedelta(0) else None
+        # Real elapsed time: "in 20 minutes" is 20 minutes even across a clock change.
+        due = add_real_time(now, delta) if delta and delta > timedelta(0) else None
     if due is None and request.slots.get("datetime"):
         when = parse_when(request.slots["datetime"], now)
         due = when.due if when is not None else None
@@ -142,4 +146,4 @@ async def schedule(
     item = context.scheduler.add_action(untimed, due)
     result.events.append(ActionScheduled(item.id, due.isoformat()))
     what = join_names([describe_action(action) for action in outcome.actions])
-    return Outcome(reply=f"OK, at {due.strftime('%-I:%M %p')} I'll {what}.")
+    return Outcome(reply=f"OK, {describe(due, now)} I'll {what}.")

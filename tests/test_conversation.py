@@ -1,0 +1,131 @@
+"""Follow-up answers, confirmations and timed device actions, through the real turn runner and
+the real scheduler (SQLite in a temporary state directory), with a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.config import LoadedConfig, load_config
+from daemon.conversation import confirmation_prompt, interpret_answer, join_names
+from daemon.home import Home
+from daemon.scheduler import HomeScheduler
+from daemon.turn import TurnRunner, request_from_cli
+from devices.base import Command
+from skills.base import DeviceAction, IntentRequest, Question
+
+REPO = Path(__file__).resolve().parent.parent
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_answers_are_recognised_and_new_commands_are_not() -> None:
+    confirm = Question(kind="confirm")
+    assert interpret_answer(confirm, "Yes.") == "yes"
+    assert interpret_answer(confirm, "yes please") == "yes"
+    assert interpret_answer(confirm, "No, don't.") == "no"
+    assert interpret_answer(confirm, "turn on the kitchen light") is None
+    choose = Question(kind="choose", options=("living room lamp", "desk lamp"))
+    assert interpret_answer(choose, "The desk lamp, please.") == "desk lamp"
+    assert interpret_answer(choose, "living room") == "living room lamp"
+    assert interpret_answer(choose, "what time is it") is None
+    when = Question(kind="choose", slot="datetime", pending=IntentRequest("reminders.set"))
+    assert interpret_answer(when, "at 5 pm") == "at 5 pm"
+
+
+def test_confirmation_prompt_and_names() -> None:
+    config = load_config(REPO / "config.toml").config
+    heater = next(d for d in config.device_list() if d.name == "garage heater")
+    door = next(d for d in config.device_list() if d.name == "porch light")
+    actions = (
+        DeviceAction(heater, Command("setpoint", 21.0)),
+        DeviceAction(door, Command("power", True)),
+    )
+    assert confirmation_prompt(actions) == (
+        "Set the garage heater to 21 degrees and turn on the porch light? Say yes to confirm."
+    )
+    assert join_names(["a", "b", "c"]) == "a, b and c"
+
+
+@pytest.fixture
+async def timed_runner(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[TurnRunner, HomeScheduler, list[datetime]]]:
+    loaded = load_config(REPO / "config.toml")
+    assistant = loaded.config.assistant.model_copy(update={"timezone": "Europe/Berlin"})
+    config = loaded.config.model_copy(update={"assistant": assistant})
+    # Saturday 2026-10-24 18:30 in Berlin; the clocks go back on Sunday at 03:00.
+    clock = [datetime(2026, 10, 24, 18, 30, tzinfo=BERLIN)]
+    fired: list[IntentRequest] = []
+
+    async def on_due(item: object, missed: bool) -> None:
+        return None
+
+    async def run_action(request: IntentRequest) -> None:
+        fired.append(request)
+
+    scheduler = HomeScheduler(tmp_path, BERLIN, on_due, run_action, now=lambda: clock[0])
+    await scheduler.start()
+    runner = TurnRunner(
+        LoadedConfig(config=config, path=loaded.path), link=None, scheduler=scheduler, dry_run=True
+    )
+    runner.home = Home(config, clock=lambda: clock[0])
+    yield runner, scheduler, clock
+    await scheduler.stop()
+
+
+async def test_a_timed_device_command_is_scheduled_not_run(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, clock = timed_runner
+    turn = (
+        await runner.run_request(request_from_cli("curtains.close", ["datetime=at 7 pm"]))
+    ).to_json()
+    assert turn["commands"] == [] and turn["error_code"] is None
+    assert turn["reply"] == "OK, today at 7 pm I'll close the living room curtains."
+    (item,) = scheduler.pending("action")
+    assert item.due == datetime(2026, 10, 24, 19, 0, tzinfo=BERLIN)
+
+
+async def test_in_n_hours_is_real_time_across_the_clock_change(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, clock = timed_runner
+    clock[0] = datetime(
+        2026, 10, 25, 1, 30, tzinfo=BERLIN
+    )  # CEST, 90 minutes before 03:00 CEST -> 02:00 CET
+    turn = (
+        await runner.run_request(
+            request_from_cli("lights.off", ["room=kitchen", "duration=3 hours"])
+        )
+    ).to_json()
+    assert turn["error_code"] is None, turn
+    (item,) = scheduler.pending("action")
+    # Same-zone subtraction is wall-clock arithmetic in Python: compare in UTC.
+    assert item.due.astimezone(UTC) - clock[0].astimezone(UTC) == timedelta(hours=3)
+    due = item.due.astimezone(BERLIN)
+    assert (due.hour, due.minute, due.utcoffset()) == (3, 30, timedelta(hours=1))  # 03:30 CET
+
+
+async def test_timed_commands_on_risky_or_unknown_devices_are_refused(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, _ = timed_runner
+    risky = await runner.run_request(
+        request_from_cli(
+            "thermostat.set", ["device=garage heater", "temperature=20", "duration=1 hour"]
+        )
+    )
+    assert risky.error_code == "confirm_needed"
+    unknown = await runner.run_request(
+        request_from_cli("lights.on", ["device=disco ball", "datetime=at 9 pm"])
+    )
+    assert unknown.error_code == "no_such_device"
+    garbled = await runner.run_request(
+        request_from_cli("lights.on", ["room=kitchen", "datetime=at blurb"])
+    )
+    assert garbled.error_code == "bad_time"
+    assert scheduler.pending("action") == []
