@@ -80,7 +80,7 @@ async def timed_runner(
 async def test_a_timed_device_command_is_scheduled_not_run(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:
-    runner, scheduler, clock = timed_runner
+    runner, scheduler, _ = timed_runner
     turn = (
         await runner.run_request(request_from_cli("curtains.close", ["datetime=at 7 pm"]))
     ).to_json()
