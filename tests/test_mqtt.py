@@ -149,6 +149,104 @@ async def test_username_and_password_come_from_the_password_file(tmp_path: Path)
         broker.stop()
 
 
+def _openssl(*args: str) -> None:
+    openssl = shutil.which("openssl")
+    assert openssl is not None, "openssl is missing: apt-get install openssl"
+    subprocess.run([openssl, *args], check=True, capture_output=True, timeout=60)
+
+
+def _make_ca(folder: Path, name: str) -> Path:
+    folder.mkdir()
+    key, cert = str(folder / "ca.key"), str(folder / "ca.crt")
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN={name}",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+    )
+    return folder
+
+
+def _make_server_cert(ca: Path) -> None:
+    key, csr, cert = str(ca / "server.key"), str(ca / "server.csr"), str(ca / "server.crt")
+    _openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        key,
+        "-out",
+        csr,
+    )
+    (ca / "ext").write_text("subjectAltName=IP:127.0.0.1\n", encoding="utf-8")
+    ca_cert, ca_key = str(ca / "ca.crt"), str(ca / "ca.key")
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        csr,
+        "-CA",
+        ca_cert,
+        "-CAkey",
+        ca_key,
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        cert,
+        "-extfile",
+        str(ca / "ext"),
+    )
+
+
+# paho 2.2 leaves the socket of a failed TLS handshake for the garbage collector.
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <ssl.SSLSocket:pytest.PytestUnraisableExceptionWarning"
+)
+async def test_tls_connects_only_to_a_broker_the_ca_file_vouches_for(tmp_path: Path) -> None:
+    ca = _make_ca(tmp_path / "ca", "homevox test CA")
+    other = _make_ca(tmp_path / "other", "someone else")
+    _make_server_cert(ca)
+    tls = f"cafile {ca / 'ca.crt'}\ncertfile {ca / 'server.crt'}\nkeyfile {ca / 'server.key'}\n"
+    broker = Mosquitto(tmp_path, tls + "allow_anonymous true\n")
+    broker.start()
+    try:
+        trusted = fast_config(tls=True, ca_file=str(ca / "ca.crt"))
+        async with running_link(broker, [LIGHT], trusted, assistant="tls") as link:
+            assert link.connected
+        strangers = fast_config(tls=True, ca_file=str(other / "ca.crt"))
+        link = MqttLink(strangers, "tls", [LIGHT], broker.host, broker.port)
+        await link.start()
+        try:
+            assert not await link.wait_connected(1.5)
+            with pytest.raises(MqttError) as caught:
+                await asyncio.wait_for(
+                    link.execute([DeviceAction(LIGHT, Command("power", True))]), 5
+                )
+            assert caught.value.code == "broker_unavailable"
+        finally:
+            await asyncio.wait_for(link.stop(), 10)
+        with pytest.raises(MqttError) as unreadable:
+            MqttLink(
+                fast_config(tls=True, ca_file=str(tmp_path / "nope.crt")), "tls", [LIGHT], "h", 1
+            )
+        assert unreadable.value.code == "tls_error"
+    finally:
+        broker.stop()
+
+
 async def test_say_text_arrives_on_the_event_loop(mosquitto: Any) -> None:
     heard: list[str] = []
 
