@@ -219,9 +219,11 @@ async def _in_daemon_thread(function: Callable[[], _T], timeout: float) -> _T:
             result = function()
         except BaseException as err:  # handed to the awaiting task, which re-raises it
             error = err
-            loop.call_soon_threadsafe(deliver, lambda: future.set_exception(error))
+            outcome = lambda: future.set_exception(error)  # noqa: E731
         else:
-            loop.call_soon_threadsafe(deliver, lambda: future.set_result(result))
+            outcome = lambda: future.set_result(result)  # noqa: E731
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(deliver, outcome)
 
     threading.Thread(target=work, name="homevox-audio-device", daemon=True).start()
     return await asyncio.wait_for(future, timeout)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import numpy as np
 import pytest
+import sounddevice as sd
 from virtual_mic import VirtualMic, refresh_portaudio
 
 from daemon.asr import Transcriber, comparable_words, load_transcriber
@@ -168,3 +169,21 @@ async def test_no_device_falls_back_to_the_announced_demo(
 async def test_named_device_that_is_missing_is_reported(vmic: VirtualMic) -> None:
     with pytest.raises(CaptureError, match="no capture device matching 'USB Mic'"):
         await open_audio_source(AudioConfig(input_device="USB Mic", require_device=True), [])
+
+
+async def test_callback_queue_drops_oldest_counts_and_never_raises(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    microphone = Microphone(AudioConfig(queue_seconds=0.16))  # room for two 80 ms blocks
+    callback = microphone._callback_for(asyncio.get_running_loop())
+    overflowed = sd.CallbackFlags(sd._lib.paInputOverflow)
+    for value in range(5):
+        block = np.full((1280, 1), value, dtype=np.float32)
+        callback(block, 1280, None, overflowed if value == 0 else sd.CallbackFlags())
+    microphone.muted = True
+    callback(np.full((1280, 1), 9, dtype=np.float32), 1280, None, sd.CallbackFlags())
+    await asyncio.sleep(0.05)  # let the loop run the call_soon_threadsafe hand-overs
+    kept = [microphone._queue.get_nowait()[0] for _ in range(microphone._queue.qsize())]
+    assert kept == [3.0, 4.0]
+    assert (microphone.dropped_blocks, microphone.input_overflows) == (3, 1)
+    assert any("dropped" in record.getMessage() for record in caplog.records)
