@@ -113,6 +113,23 @@ async def test_broker_down_fails_within_the_wait_and_nothing_stale_arrives_later
         await asyncio.wait_for(link.stop(), 10)
 
 
+async def test_a_command_waits_for_a_broker_that_comes_back_within_the_wait(
+    mosquitto_restartable: Mosquitto,
+) -> None:
+    broker = mosquitto_restartable
+    config = fast_config(connect_wait_seconds=10.0, reconnect_max_seconds=0.2)
+    async with running_link(broker, [LIGHT], config, assistant="comeback") as link:
+        broker.stop()
+        assert await eventually(lambda: not link.connected)
+        pending = asyncio.create_task(link.execute([DeviceAction(LIGHT, Command("power", True))]))
+        await asyncio.sleep(0.3)
+        assert not pending.done()
+        broker.start()
+        results = await asyncio.wait_for(pending, 15)
+        # Sent once the link was back (no device answers on this broker, hence no echo).
+        assert [(r.acknowledged, r.error) for r in results] == [(False, "no_echo")]
+
+
 async def test_username_and_password_come_from_the_password_file(tmp_path: Path) -> None:
     passwd = shutil.which("mosquitto_passwd")
     assert passwd is not None, "mosquitto_passwd is missing: apt-get install mosquitto"
