@@ -157,11 +157,24 @@ async def test_listener_task_hands_each_command_to_the_callback() -> None:
 REPO = Path(__file__).resolve().parent.parent
 
 
+SPOKEN_COMMANDS = [
+    # (words after the wake word, voice, words per minute, noise RMS, intent)
+    ("turn on the living room lamp", "en-us", 160, 0.0, "lights.on"),
+    ("turn off the kitchen light", "en", 130, 0.01, "lights.off"),
+    ("open the living room curtains", "en-gb-x-rp", 160, 0.02, "curtains.open"),
+]
+
+
 def test_homevox_listen_runs_turns_from_files_to_the_broker(
     tmp_path: Path, mosquitto: Mosquitto
 ) -> None:
-    lamp = tmp_path / "lamp.wav"
-    write_wav(lamp, espeak("hey jarvis, turn on the living room lamp", "en-us", 160))
+    rng = np.random.default_rng(8)
+    files: list[Path] = []
+    for number, (words, voice, speed, level, _) in enumerate(SPOKEN_COMMANDS):
+        audio = espeak(f"hey jarvis, {words}", voice, speed)
+        audio = audio + noise(len(audio) / SAMPLE_RATE, level, rng, "pink") if level else audio
+        files.append(tmp_path / f"command{number}.wav")
+        write_wav(files[-1], audio)
     no_wake = tmp_path / "no_wake.wav"
     write_wav(no_wake, espeak("turn off the living room lamp", "en-us", 160))
     broken = tmp_path / "broken.wav"
@@ -171,18 +184,21 @@ def test_homevox_listen_runs_turns_from_files_to_the_broker(
         done = subprocess.run(
             [sys.executable, "-m", "daemon.cli", "listen", "--json", "--config",
              str(REPO / "config.toml"), "--broker", f"{mosquitto.host}:{mosquitto.port}",
-             str(lamp), str(broken), str(no_wake)],
+             *map(str, files), str(broken), str(no_wake)],
             cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
         assert done.returncode == 1, done.stderr[-2000:]
         turns = [json.loads(line) for line in done.stdout.splitlines()]
-        assert [turn["file"] for turn in turns] == [str(lamp), str(no_wake)]
-        assert turns[0]["intent"] == "lights.on"
+        assert [turn["file"] for turn in turns] == [*map(str, files), str(no_wake)]
+        assert [turn["intent"] for turn in turns[:-1]] == [case[4] for case in SPOKEN_COMMANDS]
         assert {"wake", "vad", "asr", "intent"} <= set(turns[0]["timings_ms"])
         assert turns[0]["commands"][0]["topic"] == "zigbee2mqtt/living_room_lamp/set"
-        assert turns[1]["error_code"] == "no_wake_word"
+        assert turns[-1]["error_code"] == "no_wake_word"
         problems = [line for line in done.stderr.splitlines() if line.startswith("homevox:")]
         assert len(problems) == 1 and str(broken) in problems[0]
-        recorder.wait_for("zigbee2mqtt/living_room_lamp/set", timeout=10)
+        published = [command["topic"] for turn in turns[:-1] for command in turn["commands"]]
+        assert len(set(published)) == len(SPOKEN_COMMANDS)
+        for topic in published:
+            recorder.wait_for(topic, timeout=10)
     finally:
         recorder.close()
