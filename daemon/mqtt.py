@@ -104,6 +104,7 @@ class MqttLink:
         self._client.reconnect_delay_set(config.reconnect_min_seconds, config.reconnect_max_seconds)  # type: ignore[arg-type]
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_message = self._on_message
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -150,6 +151,9 @@ class MqttLink:
         client.publish(self._status_topic, "online", qos=1, retain=True)
         self._call_in_loop(self._set_connected)
 
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        self._call_in_loop(self._note_failure, "cannot connect: no broker answers there")
+
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
@@ -167,6 +171,7 @@ class MqttLink:
 
     def _set_connected(self) -> None:
         log.info("connected to MQTT broker %s:%d", self._host, self._port)
+        self._last_failure = "no answer yet"
         self._connected.set()
 
     def _disconnected(self, reason: str) -> None:

@@ -80,6 +80,7 @@ def send_at_once(client: paho.Client) -> None:
 def release_client(client: paho.Client) -> None:
     """Drop a stopped client's callbacks, so no reference cycle keeps it (and its sockets) alive."""
     client.on_connect = client.on_disconnect = client.on_message = client.on_subscribe = None
+    client.on_connect_fail = None
     client.on_socket_open = None
 
 

@@ -92,6 +92,7 @@ async def test_broker_down_fails_within_the_wait_and_nothing_stale_arrives_later
         with pytest.raises(MqttError) as caught:
             await asyncio.wait_for(link.execute([DeviceAction(LIGHT, Command("power", True))]), 5)
         assert caught.value.code == "broker_unavailable" and "\n" not in str(caught.value)
+        assert "cannot connect" in str(caught.value)
         with pytest.raises(MqttError, match="not connected"):
             await link.publish_json("event", {"stale": True})
         broker.start()
