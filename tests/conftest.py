@@ -32,7 +32,9 @@ def mosquitto_executable() -> str:
         (path for path in MOSQUITTO_CANDIDATES if os.path.isfile(path)), None
     )
     if found is None:
-        pytest.fail("mosquitto is not installed: apt-get install mosquitto (the tests need a real broker)")
+        pytest.fail(
+            "mosquitto is not installed: apt-get install mosquitto (the tests need a real broker)"
+        )
     return found
 
 
@@ -57,8 +59,7 @@ class Mosquitto:
         run_as = "user root\n" if os.geteuid() == 0 else ""
         conf.write_text(
             f"{run_as}listener {self.port} {self.host}\npersistence false\nset_tcp_nodelay true\n"
-            "log_dest stderr\n"
-            + (self._extra_config or "allow_anonymous true\n"),
+            "log_dest stderr\n" + (self._extra_config or "allow_anonymous true\n"),
             encoding="utf-8",
         )
         with self._log.open("ab") as log:
@@ -75,7 +76,9 @@ class Mosquitto:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        pytest.fail(f"mosquitto did not start on port {self.port}:\n{self._log.read_text(errors='replace')}")
+        pytest.fail(
+            f"mosquitto did not start on port {self.port}:\n{self._log.read_text(errors='replace')}"
+        )
 
     def stop(self) -> None:
         """Stop the broker (clients see the connection close)."""
