@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,8 +139,18 @@ async def wait_until(condition: object) -> None:
     await asyncio.wait_for(poll(), timeout=WAIT_SECONDS)
 
 
-async def test_no_device_with_require_device_is_one_clear_error() -> None:
-    refresh_portaudio()  # no sound server in this process's environment: no devices
+@pytest.fixture
+def no_devices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No sound server reachable (this machine has no sound card: no devices at all)."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path / 'no-server'}")
+    refresh_portaudio()
+    yield
+    monkeypatch.undo()
+    refresh_portaudio()
+
+
+async def test_no_device_with_require_device_is_one_clear_error(no_devices: None) -> None:
     assert not has_input_device("")
     with pytest.raises(CaptureError) as caught:
         await open_audio_source(AudioConfig(require_device=True), ["hey jarvis, what time is it"])
@@ -149,9 +160,8 @@ async def test_no_device_with_require_device_is_one_clear_error() -> None:
 
 
 async def test_no_device_falls_back_to_the_announced_demo(
-    core: ListeningCore, caplog: pytest.LogCaptureFixture
+    no_devices: None, core: ListeningCore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    refresh_portaudio()
     phrases = ["hey jarvis, turn on the kitchen light", "hey jarvis, what time is it"]
     source = await open_audio_source(AudioConfig(), phrases)
     assert isinstance(source, DemoSource)
