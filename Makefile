@@ -10,7 +10,7 @@ CONFIG ?= config.toml
 # Pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
 RUN_APT := espeak-ng libportaudio2 libsndfile1 mosquitto
-TEST_APT := $(RUN_APT) pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox
+TEST_APT := $(RUN_APT) pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox openssl
 PYTEST_ARGS ?=
 
 .PHONY: run test lint bench system-run system-test model clean

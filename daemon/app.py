@@ -106,7 +106,7 @@ class Daemon:
         if config.mqtt.simulate_devices:
             from daemon.sim import VirtualHome
 
-            home = VirtualHome(config.device_list(), host, port)
+            home = VirtualHome(config.device_list(), host, port, mqtt_config=config.mqtt)
             await home.start()
             stack.push_async_callback(home.stop)
             log.info(

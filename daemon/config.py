@@ -101,7 +101,8 @@ class DeviceConfig(_Section):
     state_topic: str = ""
     templates: dict[str, str] = {}
     """generic: payload template per action (power_on, power_off, brightness, color, color_temp,
-    position, open, close, stop, setpoint, mode)."""
+    position, open, close, stop, setpoint, mode); {value} (and {hex} {r} {g} {b} {kelvin}
+    {mireds}) are filled in, all other text is sent as written."""
     state_json_keys: dict[str, str] = {}
     """generic: which key of a JSON state payload holds each normalised state key."""
 
@@ -323,7 +324,35 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         problems += [_describe(path, text, raw, *_explain(error)) for error in err.errors()]
     if problems:
         raise ConfigError(path, sorted(problems, key=_line_number))
-    return LoadedConfig(config=config, path=path.resolve())
+    return LoadedConfig(
+        config=_with_absolute_paths(config, path.resolve().parent), path=path.resolve()
+    )
+
+
+def _with_absolute_paths(config: Config, folder: Path) -> Config:
+    """Paths in the file are relative to the file, whatever the current directory is."""
+
+    def absolute(value: str) -> str:
+        return str((folder / os.path.expanduser(value)).resolve()) if value else value
+
+    mqtt = config.mqtt.model_copy(
+        update={
+            "password_file": absolute(config.mqtt.password_file),
+            "ca_file": absolute(config.mqtt.ca_file),
+        }
+    )
+    intent = config.intent.model_copy(update={"model_dir": absolute(config.intent.model_dir)})
+    reminders = config.reminders.model_copy(
+        update={"state_dir": absolute(config.reminders.state_dir)}
+    )
+    asr = config.asr
+    if asr.checkpoint:
+        asr = asr.model_copy(update={"checkpoint": absolute(asr.checkpoint)})
+    if "/" in asr.model or asr.model.startswith("."):
+        asr = asr.model_copy(update={"model": absolute(asr.model)})
+    return config.model_copy(
+        update={"mqtt": mqtt, "intent": intent, "reminders": reminders, "asr": asr}
+    )
 
 
 def _duplicate_names(raw: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:

@@ -71,7 +71,7 @@ def test_every_key_of_the_example_is_commented() -> None:
             block_start -= 1
         block = lines[block_start : index + 1]
         in_device_or_phrase = any(
-            l.startswith(("[[devices]]", "[[phrases]]"))
+            line_above.startswith(("[[devices]]", "[[phrases]]"))
             for line_above in lines[max(0, block_start - 1) : block_start]
         )
         if not any(other.lstrip().startswith("#") for other in block) and not in_device_or_phrase:
