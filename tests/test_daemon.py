@@ -89,8 +89,8 @@ def connect_recorder(port: int, daemon: RunningDaemon) -> Recorder:
 
 
 def say(recorder: Recorder, text: str) -> dict[str, Any]:
-    recorder._client.publish("homevox/homevox/say", text, qos=1)
-    return recorder.wait_for_json("homevox/homevox/reply", 30, text=text)
+    recorder.publish("homevox/homevox/say", text)
+    return recorder.wait_json("homevox/homevox/reply", 30, text=text)
 
 
 def test_make_run_out_of_the_box_acts_on_text_commands(
@@ -99,7 +99,7 @@ def test_make_run_out_of_the_box_acts_on_text_commands(
     daemon, port = embedded_daemon
     recorder = connect_recorder(port, daemon)
     try:
-        assert recorder.wait_for("homevox/homevox/status", START_SECONDS) == "online"
+        assert recorder.wait_message("homevox/homevox/status", START_SECONDS) == "online"
         turn = say(recorder, "please turn on the kitchen light")
         assert turn["intent"] == "lights.on"
         assert turn["commands"] == [
@@ -110,7 +110,7 @@ def test_make_run_out_of_the_box_acts_on_text_commands(
                 "acknowledged": True,
             }
         ]
-        assert recorder.wait_for("stat/kitchen_light/RESULT", 5) == '{"POWER":"ON"}'
+        assert recorder.wait_message("stat/kitchen_light/RESULT", 5) == '{"POWER":"ON"}'
         before = len(recorder.commands())
         chat = say(recorder, "what is the capital of france")
         assert chat["intent"] == "none" and chat["commands"] == []
@@ -129,19 +129,19 @@ def test_availability_last_will_and_clean_stop(
     recorder = Recorder(mosquitto.host, mosquitto.port)
     try:
         killed = RunningDaemon(config, "--broker", broker)
-        recorder.wait_for("homevox/homevox/status", START_SECONDS, lambda p: p == "online")
+        recorder.wait_message("homevox/homevox/status", START_SECONDS, lambda p: p == "online")
         recorder.clear()
         killed.stop(signal.SIGKILL)
-        assert recorder.wait_for("homevox/homevox/status", 10) == "offline"  # the last will
+        assert recorder.wait_message("homevox/homevox/status", 10) == "offline"  # the last will
         recorder.clear()
         stopped = RunningDaemon(config, "--broker", broker)
-        recorder.wait_for("homevox/homevox/status", START_SECONDS, lambda p: p == "online")
+        recorder.wait_message("homevox/homevox/status", START_SECONDS, lambda p: p == "online")
         recorder.clear()
         assert stopped.stop() == 0
-        assert recorder.wait_for("homevox/homevox/status", 10) == "offline"
+        assert recorder.wait_message("homevox/homevox/status", 10) == "offline"
         retained = Recorder(mosquitto.host, mosquitto.port)
         try:
-            status = retained.wait_for("homevox/homevox/status", 5)
+            status = retained.wait_message("homevox/homevox/status", 5)
             assert status == "offline"
             assert any(t == "homevox/homevox/status" and r for t, _, r in retained.messages)
         finally:

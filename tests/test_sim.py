@@ -4,93 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from daemon.config import MqttConfig
 from daemon.mqtt import CommandResult, MqttLink, states_match
-from daemon.mqtt_client import release_client
 from daemon.sim import VirtualHome
-from devices import ADAPTERS
 from devices.base import Command, Device
 from skills.base import DeviceAction
+from tests.mqtt_recorder import Recorder
 from tests.test_adapters import CASES, DEVICES
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = {"ack_timeout_seconds": 0.5, "connect_wait_seconds": 1.0, "reconnect_min_seconds": 0.1}
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll `condition` until true (True) or until `timeout` seconds pass (False)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
-class Recorder:
-    """A plain subscriber: what the broker delivers on `topics`, as (topic, payload, retained)."""
-
-    def __init__(self, host: str, port: int, topics: Sequence[str] = ("#",)) -> None:
-        self.messages: list[tuple[str, bytes, bool]] = []
-        self._lock = threading.Lock()
-        self._subscribed = threading.Event()
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"test-rec-{secrets.token_hex(3)}"
-        )
-        self._client.on_message = self._on_message
-        self._client.on_subscribe = lambda *args: self._subscribed.set()
-        self._client.connect(host, port)
-        self._client.subscribe([(topic, 1) for topic in topics])
-        self._client.loop_start()
-        if not self._subscribed.wait(5):
-            self.close()
-            pytest.fail(f"recorder could not subscribe on {host}:{port}")
-
-    def _on_message(self, client: Any, userdata: Any, message: paho.MQTTMessage) -> None:
-        with self._lock:
-            self.messages.append((message.topic, bytes(message.payload), bool(message.retain)))
-
-    def on(self, topic_filter: str) -> list[tuple[str, str]]:
-        """Messages whose topic matches `topic_filter`, decoded."""
-        with self._lock:
-            return [
-                (t, p.decode())
-                for t, p, _ in self.messages
-                if paho.topic_matches_sub(topic_filter, t)
-            ]
-
-    def commands(self, devices: Collection[Device]) -> list[tuple[str, str]]:
-        """Messages on the command topics of `devices`, in arrival order."""
-        filters = [f for d in devices for f in ADAPTERS[d.protocol].command_topics(d)]
-        with self._lock:
-            return [
-                (t, p.decode())
-                for t, p, _ in self.messages
-                if any(paho.topic_matches_sub(f, t) for f in filters)
-            ]
-
-    async def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-        return await eventually(condition, timeout)
-
-    def close(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
-        release_client(self._client)
 
 
 def fast_config(**changes: Any) -> MqttConfig:
