@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +114,27 @@ def mosquitto_restartable(tmp_path: Path) -> Iterator[Mosquitto]:
     broker.start()
     yield broker
     broker.stop()
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The intent model for the repo's config.toml, the one `make test` trains first; trained
+    here when missing or stale (minutes), and the test FAILS if that is not possible."""
+    from daemon.config import load_config
+    from daemon.nlu.train import model_dir_for
+
+    config = REPO / "config.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "train", "--if-stale", "--quiet", "--config", str(config)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1100,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"`homevox train --if-stale` failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return model_dir_for(load_config(config))
