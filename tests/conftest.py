@@ -128,7 +128,16 @@ def trained_model() -> Path:
 
     config = REPO / "config.toml"
     done = subprocess.run(
-        [sys.executable, "-m", "daemon.cli", "train", "--if-stale", "--quiet", "--config", str(config)],
+        [
+            sys.executable,
+            "-m",
+            "daemon.cli",
+            "train",
+            "--if-stale",
+            "--quiet",
+            "--config",
+            str(config),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -136,5 +145,7 @@ def trained_model() -> Path:
         check=False,
     )
     if done.returncode != 0:
-        pytest.fail(f"`homevox train --if-stale` failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        pytest.fail(
+            f"`homevox train --if-stale` failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
     return model_dir_for(load_config(config))
