@@ -5,20 +5,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sounddevice as sd
+from conftest import Mosquitto
+from mqtt_recorder import Recorder
 from virtual_mic import VirtualMic, refresh_portaudio
 
 from daemon.asr import Transcriber, comparable_words, load_transcriber
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.capture import CaptureError, Microphone, has_input_device, open_audio_source
-from daemon.config import AsrConfig, AudioConfig, WakeConfig
+from daemon.config import AsrConfig, AudioConfig, WakeConfig, load_config
 from daemon.demo_source import DemoSource
 from daemon.listener import Listener, ListeningCore, load_listening_core
+from daemon.nlu.train import model_dir_for
 
 pytestmark = pytest.mark.slow
 WAIT_SECONDS = 20.0
@@ -197,3 +206,71 @@ async def test_callback_queue_drops_oldest_counts_and_never_raises(
     assert kept == [3.0, 4.0]
     assert (microphone.dropped_blocks, microphone.input_overflows) == (3, 1)
     assert any("dropped" in record.getMessage() for record in caplog.records)
+
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = REPO / "config.toml"
+
+
+@pytest.fixture(scope="module")
+def trained_model() -> Path:
+    """The intent model `make test` trains (trained here when missing or stale)."""
+    command = [sys.executable, "-m", "daemon.cli", "train", "--if-stale", "--quiet"]
+    done = subprocess.run(
+        [*command, "--config", str(CONFIG)], cwd=REPO, capture_output=True, text=True,
+        timeout=1100, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(
+            f"`homevox train --if-stale` failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        )
+    return model_dir_for(load_config(CONFIG))
+
+
+def wait_for_output(
+    path: Path, text: str, process: subprocess.Popen[bytes], count: int = 1
+) -> None:
+    deadline = time.monotonic() + 180  # model loading on a busy 2-core machine
+    while path.read_text(errors="replace").count(text) < count:
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"homevox run never logged {text!r}:\n{path.read_text()[-4000:]}")
+        time.sleep(0.2)
+
+
+@pytest.mark.timeout(1200)
+def test_the_daemon_hears_the_microphone_and_survives_a_sound_server_restart(
+    vmic: VirtualMic, mosquitto: Mosquitto, tmp_path: Path, trained_model: Path
+) -> None:
+    text = CONFIG.read_text()
+    text, states = re.subn(r'(?m)^state_dir = ""$', f'state_dir = "{tmp_path / "state"}"', text)
+    text, models = re.subn(r'(?m)^model_dir = ""$', f'model_dir = "{trained_model}"', text)
+    text, engines = re.subn(r'(?m)^engine = "pyttsx3"$', 'engine = "none"', text)
+    assert (states, models, engines) == (1, 1, 1), "config.toml changed shape: update this test"
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    output = tmp_path / "daemon.log"
+    recorder = Recorder(mosquitto.host, mosquitto.port)
+    with output.open("wb") as sink:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "run", "--config", str(config),
+             "--broker", f"{mosquitto.host}:{mosquitto.port}"],
+            cwd=REPO, stdout=sink, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},  # XDG_RUNTIME_DIR: the virtual mic
+        )  # fmt: skip
+    try:
+        wait_for_output(output, "capturing from", daemon)
+        vmic.play(spoken("hey jarvis, turn on the living room lamp"))
+        assert recorder.wait_message("zigbee2mqtt/living_room_lamp/set", 30) == '{"state":"ON"}'
+        vmic.kill()
+        wait_for_output(output, "stalled", daemon)
+        vmic.start()
+        wait_for_output(output, "is back", daemon)
+        vmic.play(spoken("hey jarvis, turn off the kitchen light"))
+        assert recorder.wait_message("cmnd/kitchen_light/POWER", 30) == "OFF"
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(timeout=10)
+        recorder.close()

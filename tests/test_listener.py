@@ -199,6 +199,6 @@ def test_homevox_listen_runs_turns_from_files_to_the_broker(
         published = [command["topic"] for turn in turns[:-1] for command in turn["commands"]]
         assert len(set(published)) == len(SPOKEN_COMMANDS)
         for topic in published:
-            recorder.wait_for(topic, timeout=10)
+            recorder.wait_message(topic, timeout=10)
     finally:
         recorder.close()
