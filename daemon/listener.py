@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 COMMAND_START_SECONDS = 5.0
 """After the wake word, how long the command may take to begin before we go back to waiting."""
+
+MAX_WAITING_COMMANDS = 2
+"""Commands captured while a turn runs wait for it; beyond this many the oldest is dropped."""
 
 Trigger = Literal["wake_word", "follow_up", "always"]
 
@@ -221,7 +225,8 @@ class ListeningCore:
 
 class Listener:
     """The listener task: feeds blocks to a ListeningCore off the event loop and hands each
-    captured command to `on_utterance`, one at a time (the next block waits for it)."""
+    captured command to `on_utterance`, one at a time, while listening goes on (a slow turn
+    never makes the capture queue overflow)."""
 
     def __init__(
         self,
@@ -232,22 +237,50 @@ class Listener:
         self.core = core
         self._on_utterance = on_utterance
         self._on_event = on_event
+        self.dropped_commands = 0
+        """Commands dropped because MAX_WAITING_COMMANDS were already waiting for a turn."""
 
     def open_follow_up(self, seconds: float) -> None:
         """After a reply that asks a question: the answer needs no wake word for `seconds`."""
         self.core.open_follow_up(seconds)
 
     async def run(self, blocks: AsyncIterable[Audio]) -> None:
-        """Listen until `blocks` ends (or the task is cancelled)."""
-        async for block in blocks:
-            arrived = time.monotonic()
-            events = await asyncio.to_thread(self.core.feed, block, arrived)
-            for event in events:
-                _log_event(event)
-                if self._on_event is not None:
-                    self._on_event(event)
-                if isinstance(event, UtteranceCaptured):
-                    await self._on_utterance(event.audio)
+        """Listen until `blocks` ends (then finish the waiting commands) or the task is
+        cancelled. An exception from `on_utterance` ends listening and is raised here."""
+        waiting: asyncio.Queue[Audio | None] = asyncio.Queue()
+        turns = asyncio.create_task(self._run_turns(waiting), name="listener-turns")
+        try:
+            async for block in blocks:
+                if turns.done():
+                    break
+                arrived = time.monotonic()
+                events = await asyncio.to_thread(self.core.feed, block, arrived)
+                for event in events:
+                    self._publish(event, waiting)
+            waiting.put_nowait(None)
+            await turns
+        finally:
+            if not turns.done():
+                turns.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await turns
+
+    def _publish(self, event: ListenerEvent, waiting: asyncio.Queue[Audio | None]) -> None:
+        _log_event(event)
+        if self._on_event is not None:
+            self._on_event(event)
+        if not isinstance(event, UtteranceCaptured):
+            return
+        if waiting.qsize() >= MAX_WAITING_COMMANDS:
+            # Stale commands acted on late surprise people more than a lost one.
+            waiting.get_nowait()
+            self.dropped_commands += 1
+            log.warning("a turn is still running: dropped the oldest waiting command")
+        waiting.put_nowait(event.audio)
+
+    async def _run_turns(self, waiting: asyncio.Queue[Audio | None]) -> None:
+        while (audio := await waiting.get()) is not None:
+            await self._on_utterance(audio)
 
 
 def load_listening_core(

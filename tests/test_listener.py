@@ -157,6 +157,40 @@ async def test_listener_task_hands_each_command_to_the_callback() -> None:
 REPO = Path(__file__).resolve().parent.parent
 
 
+async def test_listening_goes_on_while_a_turn_runs_and_turn_errors_end_it() -> None:
+    core = load_listening_core(AudioConfig(), WakeConfig(mode="none"))
+    command = espeak("what time is it", "en", 140)
+    audio = np.concatenate([silence(0.5), command, silence(1.0), command, silence(1.0)])
+    captured_while_busy: list[int] = []
+    first_turn_may_end = asyncio.Event()
+    turns = 0
+
+    def on_event(event: ListenerEvent) -> None:
+        if isinstance(event, UtteranceCaptured):
+            captured_while_busy.append(turns)
+            if len(captured_while_busy) == 2:
+                first_turn_may_end.set()
+
+    async def slow_turn(utterance: Audio) -> None:
+        nonlocal turns
+        await first_turn_may_end.wait()  # the second command is captured meanwhile
+        turns += 1
+
+    async def blocks() -> AsyncIterator[Audio]:
+        for start in range(0, len(audio), BLOCK):
+            yield audio[start : start + BLOCK]
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(Listener(core, slow_turn, on_event).run(blocks()), timeout=60)
+    assert captured_while_busy == [0, 0] and turns == 2
+
+    async def failing_turn(utterance: Audio) -> None:
+        raise RuntimeError("turn failed")
+
+    with pytest.raises(RuntimeError, match="turn failed"):
+        await asyncio.wait_for(Listener(core, failing_turn).run(blocks()), timeout=60)
+
+
 SPOKEN_COMMANDS = [
     # (words after the wake word, voice, words per minute, noise RMS, intent)
     ("turn on the living room lamp", "en-us", 160, 0.0, "lights.on"),
