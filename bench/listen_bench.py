@@ -13,6 +13,7 @@ torch wrapper around the same ONNX model).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
@@ -219,6 +220,52 @@ def endpointing(rng: np.random.Generator, silences: list[float]) -> None:
         )
 
 
+def live_idle_cpu(seconds: float) -> None:
+    """The real path: sounddevice capture from a PulseAudio virtual mic (silence), the
+    bounded queue, asyncio and the listener, for `seconds` of wall time."""
+    import asyncio
+
+    from virtual_mic import VirtualMic, refresh_portaudio
+
+    from daemon.capture import Microphone
+    from daemon.listener import Listener
+
+    async def listen(block_samples: int) -> tuple[float, int]:
+        core = load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
+        microphone = Microphone(AudioConfig(), block_samples=block_samples)
+
+        async def on_utterance(audio: Audio) -> None:
+            return None
+
+        task = asyncio.create_task(Listener(core, on_utterance).run(microphone.blocks()))
+        await asyncio.sleep(2.0)  # stream open and steady
+        started_cpu, started_wall = time.process_time(), time.monotonic()
+        heard = core.stream_seconds
+        await asyncio.sleep(seconds)
+        cpu = time.process_time() - started_cpu
+        wall = time.monotonic() - started_wall
+        heard = core.stream_seconds - heard
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return 100 * cpu / wall, round(heard / wall * 100)
+
+    print(f"\n## Idle CPU of the live listening path ({seconds:g} s, virtual mic, silence)\n")
+    print("| path: sounddevice -> queue -> Listener (wake word waiting) | CPU, % of one core "
+          "| audio processed / wall time |")  # fmt: skip
+    print("|---|---|---|")
+    mic = VirtualMic()
+    try:
+        mic.start()
+        refresh_portaudio()
+        for block_samples in (1280, 2560):
+            percent, coverage = asyncio.run(listen(block_samples))
+            milliseconds = block_samples * 1000 // SAMPLE_RATE
+            print(f"| {milliseconds} ms blocks | {percent:.2f}% | {coverage}% |")
+    finally:
+        mic.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="non-command audio")
@@ -227,7 +274,9 @@ def main() -> None:
         "--silences", type=float, nargs="+", default=[0.3, 0.45, 0.6], help="silence_seconds"
     )
     parser.add_argument(
-        "--only", choices=["detection", "false-wakes", "cpu", "endpointing"], help="one part"
+        "--only",
+        choices=["detection", "false-wakes", "cpu", "live", "endpointing"],
+        help="one part",
     )
     args = parser.parse_args()
     rng = np.random.default_rng(1)
@@ -237,6 +286,8 @@ def main() -> None:
         false_wakes(args.minutes)
     if args.only in (None, "cpu"):
         idle_cpu(args.cpu_seconds, rng)
+    if args.only in (None, "live"):
+        live_idle_cpu(args.cpu_seconds)
     if args.only in (None, "endpointing"):
         endpointing(rng, args.silences)
 

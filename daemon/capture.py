@@ -79,8 +79,12 @@ class Microphone:
         stall_seconds: float = 1.0,
         retry_min_seconds: float = 0.5,
         retry_max_seconds: float = 10.0,
+        block_samples: int = BLOCK_SAMPLES,
     ) -> None:
         self.muted = False
+        self.block_samples = block_samples
+        """Samples per callback: 1280 (80 ms) keeps latency low; 2560 costs about 0.8% of
+        a core less (bench/listen_bench.py --only live)."""
         self.device = audio.input_device
         self.dropped_blocks = 0
         """Blocks dropped because the listener fell behind (oldest first)."""
@@ -90,7 +94,7 @@ class Microphone:
         self._stall_seconds = stall_seconds
         self._retry_min_seconds = retry_min_seconds
         self._retry_max_seconds = retry_max_seconds
-        self._queue_blocks = max(1, round(audio.queue_seconds * SAMPLE_RATE / BLOCK_SAMPLES))
+        self._queue_blocks = max(1, round(audio.queue_seconds * SAMPLE_RATE / block_samples))
         self._queue: asyncio.Queue[Audio] = asyncio.Queue(maxsize=self._queue_blocks)
         self._last_callback = 0.0
 
@@ -144,7 +148,7 @@ class Microphone:
             samplerate=SAMPLE_RATE,
             channels=1,
             dtype="float32",
-            blocksize=BLOCK_SAMPLES,
+            blocksize=self.block_samples,
             device=self.device or None,
             callback=self._callback_for(loop),
         )
