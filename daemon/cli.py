@@ -144,6 +144,16 @@ def _do(args: argparse.Namespace) -> int:
 
     turn = asyncio.run(run())
     print(json.dumps(turn, ensure_ascii=False) if args.json else turn["reply"])
+    if (
+        turn.get("error_code") == "broker_unavailable"
+        and loaded.config.mqtt.broker == "embedded"
+        and not args.broker
+    ):
+        print(
+            "homevox: the embedded broker runs inside `homevox run`: start the daemon, "
+            "or pass --broker HOST:PORT",
+            file=sys.stderr,
+        )
     return 0 if not turn.get("error_code") else 1
 
 

@@ -320,7 +320,7 @@ class TurnRunner:
         try:
             reports = await self._publish(actions, result)
         except HomevoxError as err:
-            log.warning("%s", err)
+            log.info("%s", err)
             return self._finish(
                 result, BROKER_DOWN if err.code == "broker_unavailable" else str(err), err.code
             )
