@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -284,3 +284,39 @@ def as_number(value: Any) -> float | None:
 def as_json(payload: Mapping[str, Any]) -> str:
     """Compact JSON text for a payload."""
     return json.dumps(payload, separators=(",", ":"))
+
+
+def echoed_state(
+    device: Device,
+    command: Command,
+    *,
+    brightness_top: int = 100,
+    to_mireds: Callable[[float], int] | None = None,
+    mode_echo: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
+    """The normalised state that confirms `command` on a device that reports what it applied:
+    brightness passed through the device's scale (0..brightness_top), colour temperature
+    through whole mireds (`to_mireds`, default: clamped to the device's kelvin range), and the
+    thermostat mode the device reports for the one asked (`mode_echo`)."""
+    value = check_command(device, command)
+    match command.action:
+        case "power":
+            return {"on": value}
+        case "brightness":
+            level = scale_to(float(value), brightness_top)
+            return {"brightness_percent": scale_from(level, brightness_top)}
+        case "color":
+            return {"color_hex": value}
+        case "color_temp":
+            mireds = (to_mireds or (lambda kelvin: kelvin_to_mireds(clamp_kelvin(device, kelvin))))(
+                float(value)
+            )
+            return {"color_temp_kelvin": mireds_to_kelvin(mireds)}
+        case "position":
+            return {"position_percent": percent(float(value))}
+        case "cover":
+            return {"moving": COVER_MOVES[str(value)]}
+        case "setpoint":
+            return {"target_celsius": clamp_celsius(device, float(value))}
+        case _:
+            return {"mode": mode_echo(str(value)) if mode_echo else value}

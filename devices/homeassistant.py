@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devices.base import (
-    COVER_MOVES,
     Command,
     Device,
     Message,
@@ -31,6 +30,7 @@ from devices.base import (
     clamp_kelvin,
     decode_json,
     decode_text,
+    echoed_state,
     hex_to_rgb,
     kelvin_to_mireds,
     mireds_to_kelvin,
@@ -142,26 +142,7 @@ def _read_light(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def expected_state(device: Device, command: Command) -> Mapping[str, Any]:
-    value = check_command(device, command)
-    match command.action:
-        case "power":
-            return {"on": value}
-        case "brightness":
-            level = scale_to(float(value), BRIGHTNESS_TOP)
-            return {"brightness_percent": scale_from(level, BRIGHTNESS_TOP)}
-        case "color":
-            return {"color_hex": value}
-        case "color_temp":
-            mireds = kelvin_to_mireds(clamp_kelvin(device, float(value)))
-            return {"color_temp_kelvin": mireds_to_kelvin(mireds)}
-        case "position":
-            return {"position_percent": percent(float(value))}
-        case "cover":
-            return {"moving": COVER_MOVES[str(value)]}
-        case "setpoint":
-            return {"target_celsius": clamp_celsius(device, float(value))}
-        case _:
-            return {"mode": value}
+    return echoed_state(device, command, brightness_top=BRIGHTNESS_TOP)
 
 
 def simulate(

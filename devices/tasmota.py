@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devices.base import (
-    COVER_MOVES,
     Command,
     CommandError,
     Device,
@@ -33,6 +32,7 @@ from devices.base import (
     clamp_kelvin,
     decode_json,
     decode_text,
+    echoed_state,
     kelvin_to_mireds,
     mireds_to_kelvin,
     normal_hex,
@@ -151,24 +151,12 @@ def _read_fields(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def expected_state(device: Device, command: Command) -> Mapping[str, Any]:
-    value = check_command(device, command)
-    match command.action:
-        case "power":
-            return {"on": value}
-        case "brightness":
-            return {"brightness_percent": percent(float(value))}
-        case "color":
-            return {"color_hex": value}
-        case "color_temp":
-            return {"color_temp_kelvin": mireds_to_kelvin(_mireds(device, float(value)))}
-        case "position":
-            return {"position_percent": percent(float(value))}
-        case "cover":
-            return {"moving": COVER_MOVES[str(value)]}
-        case "setpoint":
-            return {"target_celsius": clamp_celsius(device, float(value))}
-        case _:
-            return {"mode": "off" if _mode_number(device, str(value)) == 0 else "heat"}
+    return echoed_state(
+        device,
+        command,
+        to_mireds=lambda kelvin: _mireds(device, kelvin),
+        mode_echo=lambda mode: "off" if _mode_number(device, mode) == 0 else "heat",
+    )
 
 
 def simulate(
