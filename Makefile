@@ -41,7 +41,7 @@ $(VENV)/.run-installed: pyproject.toml $(VENV)/.created
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.run-installed
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,openai-whisper]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,openai-whisper,piper]'
 	touch $@
 
 lint: $(VENV)/.test-installed
