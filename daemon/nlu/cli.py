@@ -8,7 +8,11 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+import yaml
+
+from daemon.errors import HomevoxError
 from daemon.nlu.data import LABELS
+from daemon.nlu.templates import TemplateError
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -61,9 +65,14 @@ def _train(args: argparse.Namespace) -> int:
         print(f"intent model at {model_dir} is up to date")
         return 0
     threshold = loaded.config.intent.confidence_threshold
-    report = train_model(
-        model_dir, phrases, settings, threshold=threshold, show_progress=not args.quiet
-    )
+    try:
+        report = train_model(
+            model_dir, phrases, settings, threshold=threshold, show_progress=not args.quiet
+        )
+    except (TemplateError, yaml.YAMLError) as err:
+        raise HomevoxError(
+            "bad_sentences", f"{err}; fix the sentence file and train again"
+        ) from err
     print(f"held-out generated sentences (threshold {threshold}): accuracy {report.accuracy:.3f}")
     print(f"{'intent':20} {'precision':>9} {'recall':>7} {'n':>5}")
     for label in LABELS:
