@@ -132,6 +132,12 @@ class Daemon:
         stack.push_async_callback(scheduler.stop)
         link.on_text(self._on_text)
         if self.listen:
+            from daemon.listener import Listener, load_listening_core
+
+            core = await asyncio.to_thread(
+                load_listening_core, config.audio, config.wake, config.wake.mode == "wakeword"
+            )
+            self._listener = Listener(core, self._on_utterance)
             task = asyncio.create_task(self._listen(), name="listener")
             task.add_done_callback(self._listener_ended)
             stack.push_async_callback(_cancel, task)
@@ -153,14 +159,8 @@ class Daemon:
     async def _listen(self) -> None:
         from daemon.capture import open_audio_source
         from daemon.demo_source import demo_phrases
-        from daemon.listener import Listener, load_listening_core
 
-        config = self.config
-        core = await asyncio.to_thread(
-            load_listening_core, config.audio, config.wake, config.wake.mode == "wakeword"
-        )
-        self._source = await open_audio_source(config.audio, demo_phrases(config))
-        self._listener = Listener(core, self._on_utterance)
+        self._source = await open_audio_source(self.config.audio, demo_phrases(self.config))
         await self._listener.run(self._source.blocks())
 
     def _listener_ended(self, task: asyncio.Task[None]) -> None:
