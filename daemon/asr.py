@@ -141,6 +141,14 @@ def judge(
     )
 
 
+def worth_retrying(transcript: Transcript) -> bool:
+    """A rejection a longer window may cure: a repetition loop or an unsure decoding."""
+    return transcript.reason == "low_logprob" or (
+        transcript.reason == "hallucination"
+        and _compression_ratio(transcript.text) > MAX_COMPRESSION_RATIO
+    )
+
+
 def normalise_words(text: str) -> str:
     """Lower case, punctuation dropped, spaces collapsed: for comparing phrases."""
     return " ".join(re.sub(r"[^\w\s']", "", text.lower()).split())

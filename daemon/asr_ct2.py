@@ -22,7 +22,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
-from daemon.asr import AsrError, Stopwatch, Transcript, judge
+from daemon.asr import AsrError, Stopwatch, Transcript, judge, worth_retrying
 from daemon.asr_models import ct2_model_dir
 from daemon.audio_io import SAMPLE_RATE
 from daemon.config import AsrConfig
@@ -35,6 +35,8 @@ WINDOW_FRAMES = 3000
 """Whisper's 30-second window: the positional embedding has no room for more."""
 MAX_PROMPT_TOKENS = 223
 """Whisper's limit for previous-text tokens (half its 448-token context, minus one)."""
+RETRY_PAD_SECONDS = 10.0
+"""Padding for the second try; at 10 s the benchmark showed no loops (tiny.en, 160 commands)."""
 TOKENS_PER_SECOND_LIMIT = 10
 """Decoding stops after this many tokens per second of audio (plus a margin): loops end early."""
 
@@ -42,7 +44,12 @@ TOKENS_PER_SECOND_LIMIT = 10
 class Ct2Transcriber:
     """A faster-whisper model called directly for short commands."""
 
-    def __init__(self, model: WhisperModel, config: AsrConfig) -> None:
+    def __init__(
+        self,
+        model: WhisperModel,
+        config: AsrConfig,
+        retry_pad_seconds: float | None = RETRY_PAD_SECONDS,
+    ) -> None:
         self.model = model
         """The faster-whisper model (its 30-second `transcribe` serves long audio and the bench)."""
         self.config = config
@@ -50,27 +57,45 @@ class Ct2Transcriber:
             model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en"
         )
         self._suppress = list(get_suppressed_tokens(self._tokenizer, (-1,)))
-        self._pad_samples = round(config.pad_seconds * SAMPLE_RATE)
+        pads = [config.pad_seconds]
+        if retry_pad_seconds is not None and retry_pad_seconds > config.pad_seconds:
+            pads.append(retry_pad_seconds)
+        self._pad_samples = [round(pad * SAMPLE_RATE) for pad in pads]
         self._lock = threading.Lock()
 
     def transcribe(self, audio: npt.NDArray[np.float32], prompt: str = "") -> Transcript:
-        """Transcribe 16 kHz mono audio, padded to the audio's length plus pad_seconds."""
+        """Transcribe 16 kHz mono audio, padded to the audio's length plus pad_seconds.
+
+        A decoding that loops or is unsure is tried once more with the longer retry padding:
+        short windows save most of the encoder's work but sometimes lose the end of speech.
+        """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
-        padded_frames = _even_frames(audio.size + self._pad_samples)
-        if padded_frames > WINDOW_FRAMES:
-            return self.transcribe_full_window(audio, prompt)
         with self._lock:
             watch = Stopwatch()
-            padded = np.zeros(padded_frames * HOP_SAMPLES, dtype=np.float32)
-            padded[: audio.size] = audio
-            features = self.model.feature_extractor(padded, padding=0)
-            text, no_speech_prob, avg_logprob = self._decode(features, prompt, audio.size)
-            return judge(text, no_speech_prob, avg_logprob, watch.seconds(), self.config)
+            transcript = None
+            for pad_samples in self._pad_samples:
+                frames = _even_frames(audio.size + pad_samples)
+                if frames > WINDOW_FRAMES:
+                    break
+                padded = np.zeros(frames * HOP_SAMPLES, dtype=np.float32)
+                padded[: audio.size] = audio
+                features = self.model.feature_extractor(padded, padding=0)
+                text, no_speech_prob, avg_logprob = self._decode(features, prompt, audio.size)
+                transcript = judge(text, no_speech_prob, avg_logprob, watch.seconds(), self.config)
+                if not worth_retrying(transcript):
+                    return transcript
+        if transcript is None:
+            return self.transcribe_full_window(audio, prompt)
+        return transcript
 
     def transcribe_full_window(
         self, audio: npt.NDArray[np.float32], prompt: str = ""
     ) -> Transcript:
-        """faster-whisper's own `transcribe` (30-second windows), judged by the same rules."""
+        """faster-whisper's own `transcribe` (30-second windows), judged by the same rules.
+
+        Greedy at temperature 0 only: its fallback to higher temperatures spends 10-30 s on
+        a few seconds of noise (measured) and then writes nothing useful anyway.
+        """
         with self._lock:
             watch = Stopwatch()
             try:
@@ -78,6 +103,7 @@ class Ct2Transcriber:
                     audio,
                     language="en",
                     beam_size=self.config.beam_size,
+                    temperature=0.0,
                     initial_prompt=prompt or None,
                 )
                 found = list(segments)

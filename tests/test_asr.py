@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from daemon.asr import (
     judge,
     load_transcriber,
 )
-from daemon.asr_models import assemble_base
+from daemon.asr_convert import openai_state_dict, read_ct2_model
+from daemon.asr_models import assemble_base, ct2_model_dir
 from daemon.audio_io import SAMPLE_RATE, espeak, write_wav
 from daemon.config import AsrConfig
 
@@ -201,3 +203,90 @@ def test_transcribe_command_reports_broken_file_and_goes_on(
     assert args.func(args) == 0
     out, _ = capsys.readouterr()
     assert out.startswith(f"{good}\t") and "kitchen light" in out.lower()
+
+
+# openai-whisper engine: the bundled tiny.en converted from CTranslate2 float16.
+
+
+@pytest.fixture(scope="session")
+def openai_tiny() -> Iterator[Transcriber]:
+    yield load_transcriber(AsrConfig(engine="openai-whisper", model="tiny.en"))
+
+
+def test_openai_engine_hears_converted_weights(openai_tiny: Transcriber) -> None:
+    for text, voice, speed, key_words in COMMANDS[:2]:
+        audio = espeak(text, voice=voice, words_per_minute=speed)
+        transcript = openai_tiny.transcribe(audio, PROMPT)
+        assert transcript.accepted, transcript
+        assert key_words <= set(comparable_words(transcript.text).split()), transcript
+    silence = openai_tiny.transcribe(np.zeros(3 * SAMPLE_RATE, dtype=np.float32), PROMPT)
+    assert not silence.accepted
+
+
+def test_openai_engine_loads_a_checkpoint_file(tmp_path: Path) -> None:
+    import torch
+
+    folder = ct2_model_dir("tiny.en")
+    dims, state = openai_state_dict(read_ct2_model(folder / "model.bin"), folder)
+    checkpoint = tmp_path / "tiny.en.pt"
+    torch.save(
+        {"dims": dims, "model_state_dict": {k: torch.from_numpy(v) for k, v in state.items()}},
+        checkpoint,
+    )
+    config = AsrConfig(engine="openai-whisper", checkpoint="tiny.en.pt")
+    transcriber = load_transcriber(config, model_root=tmp_path)
+    transcript = transcriber.transcribe(espeak("turn on the kitchen light"), PROMPT)
+    assert {"kitchen", "light"} <= set(comparable_words(transcript.text).split()), transcript
+
+
+def test_openai_engine_bad_checkpoints_are_one_line_errors(tmp_path: Path) -> None:
+    missing = AsrConfig(engine="openai-whisper", checkpoint=str(tmp_path / "none.pt"))
+    with pytest.raises(AsrError) as caught:
+        load_transcriber(missing)
+    assert caught.value.code == "model_missing"
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint" * 10)
+    with pytest.raises(AsrError) as caught:
+        load_transcriber(AsrConfig(engine="openai-whisper", checkpoint=str(garbage)))
+    assert caught.value.code == "checkpoint_invalid"
+    assert "garbage.pt" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def _write_ct2_model(path: Path, variables: dict[str, np.ndarray]) -> None:
+    """A minimal model.bin in CTranslate2's binary format version 6."""
+    type_ids = {"float32": 0, "int8": 1, "int16": 2, "float16": 4}
+
+    def string(value: str) -> bytes:
+        return struct.pack("H", len(value) + 1) + value.encode() + b"\0"
+
+    blob = struct.pack("I", 6) + string("WhisperSpec") + struct.pack("II", 3, len(variables))
+    for name, array in variables.items():
+        blob += string(name) + struct.pack("B", array.ndim)
+        blob += b"".join(struct.pack("I", dim) for dim in array.shape)
+        blob += struct.pack("<B", type_ids[str(array.dtype)])
+        blob += struct.pack("<I", array.nbytes) + array.tobytes()
+    path.write_bytes(blob + struct.pack("I", 0))
+
+
+def test_int8_model_cannot_be_converted_and_says_why(tmp_path: Path) -> None:
+    model_bin = tmp_path / "model.bin"
+    _write_ct2_model(
+        model_bin,
+        {
+            "decoder/embeddings/weight": np.ones((8, 4), dtype=np.int8),
+            "decoder/num_heads": np.array(1, dtype=np.int16),
+        },
+    )
+    weights = read_ct2_model(model_bin)
+    assert weights.dtypes["decoder/embeddings/weight"] == "int8"
+    with pytest.raises(AsrError, match="int8") as caught:
+        openai_state_dict(weights, model_bin)
+    assert caught.value.code == "model_invalid"
+
+
+def test_truncated_model_bin_is_a_clear_error(tmp_path: Path) -> None:
+    model_bin = tmp_path / "model.bin"
+    source = ct2_model_dir("tiny.en") / "model.bin"
+    model_bin.write_bytes(source.read_bytes()[:100_000])
+    with pytest.raises(AsrError, match="truncated"):
+        read_ct2_model(model_bin)
