@@ -149,21 +149,18 @@ def engines(args: argparse.Namespace) -> list[tuple[Result, Engine]]:
 
 
 def openai_engines(args: argparse.Namespace) -> list[tuple[Result, Engine]]:
-    """openai-whisper tiny.en fp32: its own 30-second path and the sliced short window."""
-    from daemon.asr_openai import load_openai_transcriber
+    """openai-whisper tiny.en fp32 (the seed's path): 30-second `transcribe` and short windows."""
+    from daemon.asr_openai import OpenAiTranscriber, load_openai_transcriber
 
-    full = load_openai_transcriber(
-        AsrConfig(engine="openai-whisper", threads=args.threads, pad_seconds=30.0)
-    )
+    full = load_openai_transcriber(AsrConfig(engine="openai-whisper", threads=args.threads))
     chosen: list[tuple[Result, Engine]] = [
-        (Result("tiny.en openai-whisper fp32 30 s", "tiny.en"), full.transcribe)
+        (Result("tiny.en openai-whisper fp32 30 s", "tiny.en"), full.transcribe_full_window)
     ]
     for pad in args.openai_pads:
         config = AsrConfig(engine="openai-whisper", threads=args.threads, pad_seconds=pad)
-        short = load_openai_transcriber(config)
-        chosen.append(
-            (Result(f"tiny.en openai-whisper fp32 pad {pad:g} s", "tiny.en"), short.transcribe)
-        )
+        short = OpenAiTranscriber(full.model, config)
+        name = f"tiny.en openai-whisper fp32 pad {pad:g} s, retry"
+        chosen.append((Result(name, "tiny.en"), short.transcribe))
     return chosen
 
 

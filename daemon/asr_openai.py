@@ -16,65 +16,81 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from daemon.asr import AsrError, Stopwatch, Transcript, judge
+from daemon.asr import AsrError, Stopwatch, Transcript, judge, worth_retrying
 from daemon.asr_convert import openai_state_dict, read_ct2_model
+from daemon.asr_ct2 import HOP_SAMPLES, RETRY_PAD_SECONDS, TOKENS_PER_SECOND_LIMIT, WINDOW_FRAMES
 from daemon.asr_models import ct2_model_dir, user_path
 from daemon.audio_io import SAMPLE_RATE
 from daemon.config import AsrConfig
 
 log = logging.getLogger(__name__)
 
-HOP_SAMPLES = 160
-WINDOW_FRAMES = 3000
-TOKENS_PER_SECOND_LIMIT = 10
-
 
 class OpenAiTranscriber:
     """An openai-whisper model in float32 on the CPU."""
 
-    def __init__(self, model: Any, config: AsrConfig) -> None:
+    def __init__(
+        self, model: Any, config: AsrConfig, retry_pad_seconds: float | None = RETRY_PAD_SECONDS
+    ) -> None:
         import whisper
 
         self.model = model
         """The whisper.model.Whisper instance (encoder wrapped for short windows)."""
         self.config = config
         self._whisper = whisper
-        self._pad_samples = round(config.pad_seconds * SAMPLE_RATE)
+        pads = [config.pad_seconds]
+        if retry_pad_seconds is not None and retry_pad_seconds > config.pad_seconds:
+            pads.append(retry_pad_seconds)
+        self._pad_samples = [round(pad * SAMPLE_RATE) for pad in pads]
         self._lock = threading.Lock()
 
     def transcribe(self, audio: npt.NDArray[np.float32], prompt: str = "") -> Transcript:
-        """Transcribe 16 kHz mono audio, padded to the audio's length plus pad_seconds."""
+        """Transcribe 16 kHz mono audio, padded to the audio's length plus pad_seconds.
+
+        As in asr_ct2: a loop or an unsure decoding is tried once more with a longer pad.
+        """
         import torch
 
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
-        frames = math.ceil((audio.size + self._pad_samples) / HOP_SAMPLES)
-        frames += frames % 2
-        if frames > WINDOW_FRAMES:
-            return self.transcribe_full_window(audio, prompt)
+        transcript = None
         with self._lock, torch.inference_mode():
             watch = Stopwatch()
-            padded = np.zeros(frames * HOP_SAMPLES, dtype=np.float32)
-            padded[: audio.size] = audio
-            mel = self._whisper.log_mel_spectrogram(
-                torch.from_numpy(padded), self.model.dims.n_mels
-            )
-            options = self._whisper.DecodingOptions(
-                language="en",
-                task="transcribe",
-                temperature=0.0,
-                beam_size=self.config.beam_size if self.config.beam_size > 1 else None,
-                sample_len=TOKENS_PER_SECOND_LIMIT * math.ceil(audio.size / SAMPLE_RATE) + 20,
-                prompt=prompt.strip() or None,
-                without_timestamps=True,
-                fp16=False,
-            )
-            try:
-                result = self._whisper.decode(self.model, mel, options)
-            except (RuntimeError, ValueError) as err:
-                raise AsrError("failed", f"Whisper failed: {err}; see the log") from err
-            return judge(
-                result.text, result.no_speech_prob, result.avg_logprob, watch.seconds(), self.config
-            )
+            for pad_samples in self._pad_samples:
+                frames = math.ceil((audio.size + pad_samples) / HOP_SAMPLES)
+                frames += frames % 2
+                if frames > WINDOW_FRAMES:
+                    break
+                text, no_speech_prob, avg_logprob = self._decode(audio, frames, prompt)
+                transcript = judge(text, no_speech_prob, avg_logprob, watch.seconds(), self.config)
+                if not worth_retrying(transcript):
+                    return transcript
+        if transcript is None:
+            return self.transcribe_full_window(audio, prompt)
+        return transcript
+
+    def _decode(
+        self, audio: npt.NDArray[np.float32], frames: int, prompt: str
+    ) -> tuple[str, float, float]:
+        import torch
+
+        padded = np.zeros(frames * HOP_SAMPLES, dtype=np.float32)
+        padded[: audio.size] = audio
+        mel = self._whisper.log_mel_spectrogram(torch.from_numpy(padded), self.model.dims.n_mels)
+        options = self._whisper.DecodingOptions(
+            language="en",
+            task="transcribe",
+            temperature=0.0,
+            beam_size=self.config.beam_size if self.config.beam_size > 1 else None,
+            sample_len=TOKENS_PER_SECOND_LIMIT * math.ceil(audio.size / SAMPLE_RATE) + 20,
+            prompt=prompt.strip() or None,
+            without_timestamps=True,
+            fp16=False,
+        )
+        try:
+            result = self._whisper.decode(self.model, mel, options)
+        except (RuntimeError, ValueError) as err:
+            raise AsrError("failed", f"Whisper failed: {err}; see the log") from err
+        return str(result.text), float(result.no_speech_prob), float(result.avg_logprob)
 
     def transcribe_full_window(
         self, audio: npt.NDArray[np.float32], prompt: str = ""
