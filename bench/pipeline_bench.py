@@ -40,7 +40,7 @@ from mqtt_recorder import Recorder  # noqa: E402
 from noise import HOME_COMMANDS, HomeCommand, scene  # noqa: E402
 from virtual_mic import noise  # noqa: E402
 
-from daemon.asr import Transcript, comparable_words  # noqa: E402
+from daemon.asr import Transcriber, Transcript, comparable_words  # noqa: E402
 from daemon.asr_ct2 import Ct2Transcriber  # noqa: E402
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
 from daemon.config import LoadedConfig, load_config  # noqa: E402
@@ -154,7 +154,7 @@ def percentile(values: list[float], fraction: float) -> float:
 async def latency(pipe: Pipeline, voices: int) -> None:
     padded = pipe.runner.transcriber
     assert isinstance(padded, Ct2Transcriber)
-    engines = {"padded": padded, "30 s": FullWindow(padded)}
+    engines: dict[str, Transcriber] = {"padded": padded, "30 s": FullWindow(padded)}
     stages: dict[str, dict[str, list[float]]] = {name: {} for name in engines}
     misses = {name: 0 for name in engines}
     commands = [command for command in HOME_COMMANDS if command.topic]
@@ -342,7 +342,9 @@ async def build(broker: Mosquitto) -> Pipeline:
     memory = [("interpreter and imports", memory_mb())]
     plain_core = load_listening_core(config.audio, config.wake, use_wake_word=False)
     wake_core = load_listening_core(config.audio, config.wake, use_wake_word=True)
-    memory.append(("+ wake word and Silero VAD", memory_mb()))
+    # Finding silero_vad's model file imports the package, which imports torch (about 200 MB);
+    # `import openwakeword` brings scipy and scikit-learn (about 100 MB).
+    memory.append(("+ wake word and Silero VAD (torch, scipy, sklearn imported)", memory_mb()))
     transcriber = load_asr_stage(loaded)
     memory.append((f"+ Whisper {config.asr.model} ({config.asr.engine})", memory_mb()))
     parser = load_parser(loaded)
@@ -355,6 +357,15 @@ async def build(broker: Mosquitto) -> Pipeline:
     memory.append(("+ MQTT link and simulated devices", memory_mb()))
     recorder = TimedRecorder(broker.host, broker.port)
     return Pipeline(loaded, runner, plain_core, wake_core, recorder, memory)
+
+
+async def warm_up(pipe: Pipeline) -> None:
+    """Every command once through the daemon's own path, so memory is measured after use."""
+    for command in HOME_COMMANDS:
+        captured, _, _ = cut(pipe.plain_core, scene(espeak(command.words)).audio)
+        for event in captured:
+            await turn(pipe.runner, event.audio)
+    pipe.memory.append((f"{len(HOME_COMMANDS)} turns (padded path only)", memory_mb()))
 
 
 def print_memory(pipe: Pipeline) -> None:
@@ -388,6 +399,7 @@ async def run_parts(pipe: Pipeline, args: argparse.Namespace) -> None:
         f"silence_seconds {audio.silence_seconds:g}; load average at start "
         f"{' '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} CPUs"
     )
+    await warm_up(pipe)
     if args.only in (None, "latency"):
         await latency(pipe, args.voices)
         pipe.memory.append(("latency runs (padded and 30 s paths)", memory_mb()))
