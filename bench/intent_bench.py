@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import torch  # noqa: E402
+
 from daemon.nlu.data import LABELS  # noqa: E402
 from daemon.nlu.lists import LIGHT_NAMES, ROOMS  # noqa: E402
 from daemon.nlu.parse import IntentParser  # noqa: E402
@@ -116,7 +118,8 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def hassil_predictions(texts: Sequence[str]) -> list[str]:
+def hassil_predictions(texts: Sequence[str]) -> tuple[list[str], float]:
+    """hassil's answers mapped to homevox intents, and its median ms per sentence."""
     from hassil import Intents, TextSlotList, recognize
     from home_assistant_intents import get_intents
 
@@ -130,10 +133,13 @@ def hassil_predictions(texts: Sequence[str]) -> list[str]:
         "floor": TextSlotList.from_strings(["upstairs", "downstairs", "ground floor"]),
     }
     out = []
+    times = []
     for text in texts:
+        started = time.perf_counter()
         result = recognize(text, intents, slot_lists=slot_lists)
+        times.append((time.perf_counter() - started) * 1000)
         out.append(_map_hassil(result))
-    return out
+    return out, statistics.median(times)
 
 
 def _map_hassil(result: object) -> str:
@@ -221,13 +227,18 @@ def main() -> int:
 
     if not args.no_hassil:
         started = time.perf_counter()
-        ha = hassil_predictions(texts)
+        ha, hassil_ms = hassil_predictions(texts)
         h = scores(expected, ha)
         print("\nside by side on the same rows")
         print(f"{'recognizer':28} {'in-scope acc':>12} {'none rejected':>13} {'macro-F1':>9}")
         print(_row("homevox", s))
         print(_row("hassil + HA intents (en)", h))
         print(f"(hassil: {time.perf_counter() - started:.1f} s for {len(texts)} rows)")
+        print(
+            f"median latency: homevox {median:.1f} ms, hassil {hassil_ms:.1f} ms "
+            f"(ratio {median / hassil_ms:.2f}); load average {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
+        )
     return 0
 
 

@@ -86,7 +86,7 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("What time is it?", "clock.time", {}),
     ("what's the date today", "clock.time", {}),
     # The clock skill answers that it only knows the time here; a conversion is out of scope.
-    ("What time is it in Tokyo?", "clock.time", {}),
+    ("What's the time in London right now?", "clock.time", {}),
     (
         "Remind me to call mom at 5 p.m.",
         "reminders.set",

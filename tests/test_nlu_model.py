@@ -159,3 +159,14 @@ def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:
     lamp = "Turn on the lamp."
     (span,) = spans_from_tags(lamp, _words(lamp), ["O", "O", "O", "B-device"])
     assert (span.text, lamp[span.start : span.end]) == ("lamp", "lamp")
+
+
+def test_a_pronoun_after_a_device_command_names_the_device() -> None:
+    from daemon.nlu.compound import name_referent
+    from daemon.nlu.parse import ParsedCommand
+
+    lamp = ParsedCommand("turn on the lamp", "lights.on", 0.99, {"device": "lamp"}, (), ())
+    assert name_referent(lamp, "set it to 30 percent") == "set the lamp to 30 percent"
+    assert name_referent(lamp, "close the curtains") is None
+    clock = ParsedCommand("what time is it", "clock.time", 0.99, {}, (), ())
+    assert name_referent(clock, "set it to 30 percent") is None

@@ -71,6 +71,22 @@ def split_text(text: str, points: Sequence[int]) -> list[Part]:
     return parts if len(parts) > 1 else []
 
 
+def name_referent(previous: ParsedCommand, text: str) -> str | None:
+    """`text` with "it"/"them" replaced by the device the previous part named, or None.
+
+    "set it to 30 percent" alone could be curtains or lights; after "turn on the lamp" the
+    model reads "set the lamp to 30 percent" instead, which it understands without doubt.
+    """
+    device = previous.slots.get("device")
+    if not device or previous.intent.split(".")[0] not in _DEVICE_DOMAINS:
+        return None
+    match = re.search(r"\b(?:it|them)\b", text, flags=re.IGNORECASE)
+    if match is None:
+        return None
+    named = device if device.lower().startswith(("the ", "all ", "my ")) else f"the {device}"
+    return text[: match.start()] + named + text[match.end() :]
+
+
 def carry_over(commands: Sequence[ParsedCommand]) -> tuple[ParsedCommand, ...]:
     """Later parts without a device or room take them from the part before, in the same domain."""
     out: list[ParsedCommand] = [commands[0]]

@@ -12,7 +12,7 @@ import torch
 
 from daemon.config import PhraseConfig
 from daemon.errors import HomevoxError
-from daemon.nlu.compound import Part, carry_over, split_points, split_text
+from daemon.nlu.compound import Part, carry_over, name_referent, split_points, split_text
 from daemon.nlu.model import JointModel, encode_words, load_model
 from daemon.nlu.train import META_FILE, torch_threads
 from skills.base import INTENT_NAMES, NONE_INTENT
@@ -156,6 +156,7 @@ class IntentParser:
         by_index: dict[int, list[ParsedCommand]] = {}
         for (index, part), raw in zip(flat, part_raw, strict=True):
             by_index.setdefault(index, []).append(self._command(part.text, raw, threshold=0.0))
+        self._reread_references(by_index)
         results: list[ParseResult] = []
         whole_of = dict(zip(todo, whole, strict=True))
         for index, text in enumerate(cleaned):
@@ -166,6 +167,19 @@ class IntentParser:
                 )
             )
         return results
+
+    def _reread_references(self, by_index: dict[int, list[ParsedCommand]]) -> None:
+        """A part that says "it" after a device command is read again with the device named."""
+        todo: list[tuple[int, int, str]] = []
+        for index, commands in by_index.items():
+            for position in range(1, len(commands)):
+                rewritten = name_referent(commands[position - 1], commands[position].text)
+                if rewritten is not None:
+                    todo.append((index, position, rewritten))
+        for (index, position, text), raw in zip(
+            todo, self._run([text for _, _, text in todo]), strict=True
+        ):
+            by_index[index][position] = self._command(text, raw, threshold=0.0)
 
     def _needs_model(self, text: str) -> bool:
         return bool(text) and len(text) <= MAX_CHARS and any(c.isalnum() for c in text)
