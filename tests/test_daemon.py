@@ -53,15 +53,20 @@ class RunningDaemon:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
 
+        self.log = ""
+
     def stop(self, signum: int = signal.SIGTERM) -> int:
-        self.process.send_signal(signum)
-        return self.process.wait(timeout=30)
+        """Signal the daemon, wait for it, keep its log; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        out, _ = self.process.communicate(timeout=30)
+        self.log += out or ""
+        return self.process.returncode
 
     def output(self) -> str:
-        if self.process.poll() is None:
-            self.process.kill()
-        out, _ = self.process.communicate(timeout=10)
-        return out or ""
+        """The daemon's log (killing it if it still runs)."""
+        self.stop(signal.SIGKILL)
+        return self.log
 
 
 @pytest.fixture
@@ -69,8 +74,7 @@ def embedded_daemon(tmp_path: Path, trained_model: Path) -> Iterator[tuple[Runni
     port = free_port()
     daemon = RunningDaemon(daemon_config(tmp_path, port))
     yield daemon, port
-    if daemon.process.poll() is None:
-        daemon.stop(signal.SIGKILL)
+    daemon.stop(signal.SIGKILL)
 
 
 def connect_recorder(port: int, daemon: RunningDaemon) -> Recorder:
@@ -99,26 +103,35 @@ def test_make_run_out_of_the_box_acts_on_text_commands(
     daemon, port = embedded_daemon
     recorder = connect_recorder(port, daemon)
     try:
-        assert recorder.wait_message("homevox/homevox/status", START_SECONDS) == "online"
-        turn = say(recorder, "please turn on the kitchen light")
-        assert turn["intent"] == "lights.on"
-        assert turn["commands"] == [
-            {
-                "device": "kitchen light",
-                "topic": "cmnd/kitchen_light/POWER",
-                "payload": "ON",
-                "acknowledged": True,
-            }
-        ]
-        assert recorder.wait_message("stat/kitchen_light/RESULT", 5) == '{"POWER":"ON"}'
-        before = len(recorder.commands())
-        chat = say(recorder, "what is the capital of france")
-        assert chat["intent"] == "none" and chat["commands"] == []
-        assert chat["reply"] == "Sorry, I didn't understand that."
-        assert len(recorder.commands()) == before
-        assert daemon.stop() == 0
+        _check_turns(daemon, recorder)
+    except AssertionError as failure:
+        raise AssertionError(
+            f"{failure}\n--- homevox run said:\n{daemon.output()[-4000:]}"
+        ) from None
     finally:
         recorder.close()
+
+
+def _check_turns(daemon: RunningDaemon, recorder: Recorder) -> None:
+    """Spoken-style text in, device commands and replies out; chit-chat switches nothing."""
+    assert recorder.wait_message("homevox/homevox/status", START_SECONDS) == "online"
+    turn = say(recorder, "please turn on the kitchen light")
+    assert turn["intent"] == "lights.on"
+    assert turn["commands"] == [
+        {
+            "device": "kitchen light",
+            "topic": "cmnd/kitchen_light/POWER",
+            "payload": "ON",
+            "acknowledged": True,
+        }
+    ]
+    assert recorder.wait_message("stat/kitchen_light/RESULT", 5) == '{"POWER":"ON"}'
+    before = len(recorder.commands())
+    chat = say(recorder, "what is the capital of france")
+    assert chat["intent"] == "none" and chat["commands"] == []
+    assert chat["reply"] == "Sorry, I didn't understand that."
+    assert len(recorder.commands()) == before
+    assert daemon.stop() == 0
 
 
 def test_availability_last_will_and_clean_stop(
