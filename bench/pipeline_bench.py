@@ -110,6 +110,7 @@ class Pipeline:
     wake_core: ListeningCore
     recorder: TimedRecorder
     memory: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    latency_misses: list[str] = field(default_factory=list)
 
 
 def cut(core: ListeningCore, audio: Audio) -> tuple[list[UtteranceCaptured], float, bool]:
@@ -174,6 +175,7 @@ async def latency(pipe: Pipeline, voices: int) -> None:
                 row = await timed_turn(pipe, command, captured[0].audio)
                 if row is None:
                     misses[name] += 1
+                    pipe.latency_misses[-1] = f"{name}, {voice} {speed}: {pipe.latency_misses[-1]}"
                     continue
                 row["endpointing wait (audio time)"] = endpoint_ms
                 row["end of speech -> publish"] = endpoint_ms + row["capture -> publish"]
@@ -202,6 +204,12 @@ async def latency(pipe: Pipeline, voices: int) -> None:
         )
 
 
+def print_latency_misses(pipe: Pipeline) -> None:
+    if pipe.latency_misses:
+        print("\nMisses (path, voice, speed: said -> heard, intent, error):")
+        print("\n".join(f"- {miss}" for miss in pipe.latency_misses))
+
+
 async def timed_turn(pipe: Pipeline, command: HomeCommand, audio: Audio) -> dict[str, float] | None:
     """One turn's stages in ms, or None when its command did not reach the broker."""
     assert command.topic is not None
@@ -210,6 +218,8 @@ async def timed_turn(pipe: Pipeline, command: HomeCommand, audio: Audio) -> dict
     finished = time.monotonic()
     arrived = pipe.recorder.first_arrival(command.topic, started)
     if result.intent != command.intent or arrived is None:
+        heard = f"{result.text!r} {result.intent} {result.error_code}"
+        pipe.latency_misses.append(f"{command.words!r} -> {heard}")
         return None
     timings = result.timings_ms
     to_publish = (arrived - started) * 1000
@@ -402,6 +412,8 @@ async def run_parts(pipe: Pipeline, args: argparse.Namespace) -> None:
     await warm_up(pipe)
     if args.only in (None, "latency"):
         await latency(pipe, args.voices)
+        if args.show_misses:
+            print_latency_misses(pipe)
         pipe.memory.append(("latency runs (padded and 30 s paths)", memory_mb()))
     if args.only in (None, "idle"):
         await idle_cpu(pipe, args.idle_seconds, args.paced_seconds)
@@ -421,7 +433,7 @@ def main() -> None:
     parser.add_argument("--paced-seconds", type=float, default=20.0)
     parser.add_argument("--only", choices=["latency", "idle", "accuracy"])
     parser.add_argument("--conditions", type=int, help="accuracy: clean + the first N noises")
-    parser.add_argument("--show-misses", action="store_true", help="accuracy: list each miss")
+    parser.add_argument("--show-misses", action="store_true", help="list each miss")
     args = parser.parse_args()
     started = time.perf_counter()
     asyncio.run(main_async(args))
