@@ -118,12 +118,33 @@ def _says_everything(text: str, device_text: str) -> bool:
     """ "all the lights", "every lamp", "everything", "in the whole house" (in slot or sentence)."""
     said = normalise(text)
     device_words = spoken_words(device_text)
+    if _all_with_a_singular(device_words):
+        return False
     if _ALL_WORDS & set(device_words) or _WHOLE_HOME.search(said):
         return True
-    for match in re.finditer(r"\b(?:all|every|each|both) (?:of )?(?:the |my |our )?(\w+)", said):
-        if match.group(1) in device_words:
+    group = r"\b(all|every|each|both) (?:of )?(?:the |my |our )?(\w+)"
+    for match in re.finditer(group, said):
+        quantifier, noun = match.groups()
+        if noun in device_words and not (
+            quantifier in ("all", "both") and _singular_kind_word(noun)
+        ):
             return True
     return False
+
+
+def _all_with_a_singular(words: Sequence[str]) -> bool:
+    """ "all light", "both lamp": not English for a group, but what Whisper writes for "hall
+    light" or "ball lamp". Taken as a name (matched by sound), never as every device."""
+    for index, word in enumerate(words):
+        if word in ("all", "both"):
+            following = [w for w in words[index + 1 :] if w not in ("the", "my", "our", "of")]
+            if following and _singular_kind_word(following[0]):
+                return True
+    return False
+
+
+def _singular_kind_word(word: str) -> bool:
+    return kind_of_words([word]) is not None and not word.endswith("s") and not word.endswith("ing")
 
 
 def _find(
@@ -138,7 +159,8 @@ def _find(
     words = spoken_words(device_text)
     kind = kind or kind_of_words(words) or kind_of_words(spoken_words(request.text))
     of_kind = [device for device in home.devices if kind is None or device.kind == kind]
-    words = [word for word in words if word not in _ALL_WORDS]
+    if everything:
+        words = [word for word in words if word not in _ALL_WORDS]
     if not words:
         if everything and room is None:
             return tuple(of_kind) or _nothing_there(kind, None)

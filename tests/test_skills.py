@@ -777,3 +777,42 @@ def test_every_name_and_alias_of_the_example_config_finds_its_own_device() -> No
             assert resolve_targets(request, home, device.kind, for_command=False) == (device,), (
                 spoken
             )
+
+
+@pytest.mark.parametrize(
+    ("device", "text", "expected"),
+    [
+        # Whisper writes "all light" for "hall light": a name, matched by sound, never everything.
+        ("all light", "turn on the all light", ["hall light"]),
+        (
+            "all lights",
+            "turn on all lights",
+            [
+                "living room lamp",
+                "ceiling light",
+                "kitchen light",
+                "bedroom light",
+                "desk lamp",
+                "hall light",
+            ],
+        ),
+        (
+            "every light",
+            "turn on every light",
+            [
+                "living room lamp",
+                "ceiling light",
+                "kitchen light",
+                "bedroom light",
+                "desk lamp",
+                "hall light",
+            ],
+        ),
+    ],
+)
+def test_all_with_a_singular_noun_is_a_name_not_every_device(
+    device: str, text: str, expected: list[str]
+) -> None:
+    slots = {"device": device} if device else {}
+    outcome = run("lights.on", text, **slots)
+    assert sorted(name for name, _, _ in sent(outcome)) == sorted(expected)
