@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import math
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -151,20 +152,29 @@ class VadError(HomevoxError):
         super().__init__("vad_unavailable", message)
 
 
+def _silero_onnx_path() -> Path:
+    """The ONNX model the silero-vad package ships, found without importing the package: its
+    __init__ imports torch, about 200 MB of memory the daemon does not otherwise need."""
+    spec = importlib.util.find_spec("silero_vad")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not folders:
+        raise VadError("the silero-vad package is not installed; run: pip install silero-vad")
+    return Path(folders[0]) / "data" / "silero_vad.onnx"
+
+
 class SileroVad:
     """Silero VAD v5 through onnxruntime (no torch), keeping its recurrent state across frames."""
 
     def __init__(self) -> None:
-        model = importlib.resources.files("silero_vad") / "data" / "silero_vad.onnx"
+        model = _silero_onnx_path()
         options = ort.SessionOptions()
         # The listener runs next to Whisper on 2 cores: one thread is plenty for 32 ms frames.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         try:
-            with importlib.resources.as_file(model) as path:
-                self._session = ort.InferenceSession(
-                    str(path), sess_options=options, providers=["CPUExecutionProvider"]
-                )
+            self._session = ort.InferenceSession(
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
         except Exception as err:  # onnxruntime raises its own unexported error types
             raise VadError(
                 f"cannot load Silero VAD from the silero-vad package ({err}); "
