@@ -254,7 +254,9 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_homevox_parse_prints_one_json_line_each(model_dir: Path) -> None:
-    sentences = "turn off the kitchen light and close the curtains\nwhat time is it in paris\n"
+    sentences = (
+        "turn off the kitchen light and close the curtains\nconvert 5 pm paris time to tokyo\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "daemon.cli", "parse", "--explain", "--config", str(CONFIG)]
     done = subprocess.run(

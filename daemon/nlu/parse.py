@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -153,12 +153,14 @@ class IntentParser:
                 parts_of[index] = split_text(cleaned[index], points)
         flat = [(index, part) for index, parts in parts_of.items() for part in parts]
         part_raw = self._run([part.text for _, part in flat])
+        whole_of = dict(zip(todo, whole, strict=True))
         by_index: dict[int, list[ParsedCommand]] = {}
         for (index, part), raw in zip(flat, part_raw, strict=True):
-            by_index.setdefault(index, []).append(self._command(part.text, raw, threshold=0.0))
+            command = self._command(part.text, raw, threshold=0.0)
+            context = spans_from_tags(cleaned[index], whole_of[index].words, whole_of[index].tags)
+            by_index.setdefault(index, []).append(_with_context_spans(command, part, context))
         self._reread_references(by_index)
         results: list[ParseResult] = []
-        whole_of = dict(zip(todo, whole, strict=True))
         for index, text in enumerate(cleaned):
             results.append(
                 ParseResult(
@@ -179,7 +181,9 @@ class IntentParser:
         for (index, position, text), raw in zip(
             todo, self._run([text for _, _, text in todo]), strict=True
         ):
-            by_index[index][position] = self._command(text, raw, threshold=0.0)
+            old = by_index[index][position]
+            new = self._command(text, raw, threshold=0.0)
+            by_index[index][position] = _keep_fuller_spans(new, old)
 
     def _needs_model(self, text: str) -> bool:
         return bool(text) and len(text) <= MAX_CHARS and any(c.isalnum() for c in text)
@@ -242,6 +246,48 @@ class IntentParser:
                             word_tags[word] = self.tags[tag_ids[row][position]]
                     out[i] = _Raw(tuple(probs[row]), tuple(word_tags), offsets[row])
         return [raw for raw in out if raw is not None]
+
+
+def _with_context_spans(
+    command: ParsedCommand, part: Part, context: Sequence[Span]
+) -> ParsedCommand:
+    """Slots the whole utterance's tagging found inside this part, added where the part's own
+    tagging (with less context) missed them."""
+    end = part.offset + len(part.text)
+    spans = list(command.spans)
+    slots = dict(command.slots)
+    for span in context:
+        if span.start < part.offset or span.end > end or span.slot in slots:
+            continue
+        shifted = Span(span.slot, span.text, span.start - part.offset, span.end - part.offset)
+        if any(s.start < shifted.end and shifted.start < s.end for s in spans):
+            continue
+        spans.append(shifted)
+        slots[span.slot] = span.text
+    spans.sort(key=lambda s: s.start)
+    return replace(command, slots=slots, spans=tuple(spans))
+
+
+def _keep_fuller_spans(new: ParsedCommand, old: ParsedCommand) -> ParsedCommand:
+    """After "it" was replaced by a device name, a slot the first reading tagged more fully
+    ("30 percent" rather than "percent") is kept, moved to the new text."""
+    pairs = enumerate(zip(new.text, old.text, strict=False))
+    start = next((i for i, (a, b) in pairs if a != b), min(len(new.text), len(old.text)))
+    delta = len(new.text) - len(old.text)
+    spans = {span.slot: span for span in new.spans}
+    for span in old.spans:
+        if span.start < start:
+            continue
+        moved = Span(span.slot, span.text, span.start + delta, span.end + delta)
+        current = spans.get(span.slot)
+        if (
+            current is not None
+            and current.text in moved.text
+            and len(moved.text) > len(current.text)
+        ):
+            spans[span.slot] = moved
+    ordered = tuple(sorted(spans.values(), key=lambda s: s.start))
+    return replace(new, spans=ordered, slots={span.slot: span.text for span in ordered})
 
 
 def spans_from_tags(
