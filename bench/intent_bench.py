@@ -24,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
-
+from daemon.nlu.backend import threads  # noqa: E402
 from daemon.nlu.data import LABELS  # noqa: E402
 from daemon.nlu.lists import LIGHT_NAMES, ROOMS  # noqa: E402
 from daemon.nlu.parse import IntentParser  # noqa: E402
@@ -237,7 +236,7 @@ def main() -> int:
         print(
             f"median latency: homevox {median:.1f} ms, hassil {hassil_ms:.1f} ms "
             f"(ratio {median / hassil_ms:.2f}); load average {os.getloadavg()[0]:.1f} "
-            f"on {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
+            f"on {os.cpu_count()} cores, model threads {threads()}"
         )
     return 0
 

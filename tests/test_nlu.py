@@ -12,7 +12,6 @@ import pytest
 
 from daemon.config import PhraseConfig, load_config
 from daemon.nlu.parse import MAX_CHARS, IntentParser, NluError, ParseResult
-from daemon.nlu.train import model_dir_for
 from skills.base import INTENT_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,28 +23,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 @pytest.fixture(scope="session")
-def model_dir() -> Path:
-    """The model `make test` trains (same config, same dir); trained here if missing or stale."""
-    loaded = load_config(CONFIG)
-    target = model_dir_for(loaded)
-    command = [
-        sys.executable,
-        "-m",
-        "daemon.cli",
-        "train",
-        "--if-stale",
-        "--quiet",
-        "--config",
-        str(CONFIG),
-    ]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=1100, check=False
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            f"`homevox train --if-stale` failed ({done.returncode}):\n{done.stderr[-3000:]}"
-        )
-    return target
+def model_dir(trained_model: Path) -> Path:
+    """The model `make test` trains (conftest: --if-stale, fails when it cannot)."""
+    return trained_model
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -62,6 +63,8 @@ def _train(args: argparse.Namespace) -> int:
         settings = replace(settings, channel_new=max(0, args.channel_new))
     phrases = loaded.config.phrases
     if args.if_stale and is_current(model_dir, phrases, settings):
+        if ensure_onnx(model_dir, refresh=False):
+            print(f"intent model at {model_dir}: exported to ONNX")
         print(f"intent model at {model_dir} is up to date")
         return 0
     threshold = loaded.config.intent.confidence_threshold
@@ -78,11 +81,33 @@ def _train(args: argparse.Namespace) -> int:
     for label in LABELS:
         precision, recall, support = report.per_intent[label]
         print(f"{label:20} {precision:9.3f} {recall:7.3f} {support:5d}")
+    ensure_onnx(model_dir, refresh=True)
     print(
         f"trained on {report.examples} sentences ({report.channel_examples} spoken transcripts) "
         f"in {report.seconds:.0f} s; temperature {report.temperature:.3f}; saved to {model_dir}"
     )
     return 0
+
+
+def ensure_onnx(model_dir: Path, refresh: bool) -> bool:
+    """Export the torch weights to model.onnx (the parser's torch-free path); True if it did.
+
+    Without `refresh`, only when model.onnx is missing or older than the weights."""
+    import json
+
+    from daemon.nlu.export import export_onnx
+    from daemon.nlu.model import load_model
+    from daemon.nlu.runtime import ONNX_FILE
+    from daemon.nlu.train import META_FILE
+
+    target = model_dir / ONNX_FILE
+    weights = model_dir / "weights.pt"
+    if not refresh and target.exists() and target.stat().st_mtime >= weights.stat().st_mtime:
+        return False
+    meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    model, tokenizer = load_model(model_dir, len(meta["labels"]), len(meta["tags"]))
+    export_onnx(model, tokenizer, model_dir)
+    return True
 
 
 def _parse(args: argparse.Namespace) -> int:

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import torch
-
 from daemon.config import PhraseConfig
 from daemon.errors import HomevoxError
+from daemon.nlu.backend import Backend, load_backend
 from daemon.nlu.compound import Part, carry_over, name_referent, split_points, split_text
-from daemon.nlu.model import JointModel, encode_words, load_model
-from daemon.nlu.train import META_FILE, torch_threads
+from daemon.nlu.runtime import softmax
 from skills.base import INTENT_NAMES, NONE_INTENT
 
+META_FILE = "meta.json"
+"""Written by daemon.nlu.train (same name there); read here without importing torch."""
 MAX_CHARS = 400
 """Longer text is no spoken command: answered as not understood without running the model."""
 _BATCH = 64
@@ -87,16 +87,14 @@ class IntentParser:
 
     def __init__(
         self,
-        model: JointModel,
-        tokenizer: object,
+        backend: Backend,
         labels: Sequence[str],
         tags: Sequence[str],
         temperature: float,
         confidence_threshold: float,
         phrases: Sequence[PhraseConfig] = (),
     ) -> None:
-        self._model = model
-        self._tokenizer = tokenizer
+        self._backend = backend
         self.labels = tuple(labels)
         self.tags = tuple(tags)
         self.temperature = temperature
@@ -128,14 +126,13 @@ class IntentParser:
                 f"the intent model at {model_dir} knows other intents: run `homevox train`",
             )
         try:
-            torch.set_num_threads(torch_threads())
-            model, tokenizer = load_model(model_dir, len(labels), len(tags))
-        except (OSError, RuntimeError, ValueError) as err:
+            backend = load_backend(model_dir, len(labels), len(tags))
+        except Exception as err:
             raise NluError(
                 "model_broken",
                 f"cannot load the intent model at {model_dir} ({err}): run `homevox train`",
             ) from err
-        return cls(model, tokenizer, labels, tags, temperature, confidence_threshold, phrases)
+        return cls(backend, labels, tags, temperature, confidence_threshold, phrases)
 
     def parse(self, text: str) -> ParseResult:
         """Understand one utterance."""
@@ -226,25 +223,21 @@ class IntentParser:
         """Calibrated intent probabilities and word tags for each text."""
         out: list[_Raw | None] = [None] * len(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
-            for start in range(0, len(order), _BATCH):
-                chunk = order[start : start + _BATCH]
-                offsets = [
-                    tuple((m.start(), m.end()) for m in _WORD.finditer(texts[i])) for i in chunk
-                ]
-                words = [
-                    [texts[i][a:b] for a, b in offs] for i, offs in zip(chunk, offsets, strict=True)
-                ]
-                batch = encode_words(self._tokenizer, words)  # type: ignore[arg-type]
-                intent_logits, tag_logits = self._model(batch.input_ids, batch.attention_mask)
-                probs = torch.softmax(intent_logits / self.temperature, dim=-1).tolist()
-                tag_ids = tag_logits.argmax(-1).tolist()
-                for row, i in enumerate(chunk):
-                    word_tags = ["O"] * len(offsets[row])
-                    for position, word in enumerate(batch.word_starts[row]):
-                        if word >= 0:
-                            word_tags[word] = self.tags[tag_ids[row][position]]
-                    out[i] = _Raw(tuple(probs[row]), tuple(word_tags), offsets[row])
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            offsets = [tuple((m.start(), m.end()) for m in _WORD.finditer(texts[i])) for i in chunk]
+            words = [
+                [texts[i][a:b] for a, b in offs] for i, offs in zip(chunk, offsets, strict=True)
+            ]
+            intent_logits, tag_logits, word_starts = self._backend.run(words)
+            probs = softmax(intent_logits, self.temperature).tolist()
+            tag_ids = tag_logits.argmax(-1).tolist()
+            for row, i in enumerate(chunk):
+                word_tags = ["O"] * len(offsets[row])
+                for position, word in enumerate(word_starts[row]):
+                    if word >= 0:
+                        word_tags[word] = self.tags[tag_ids[row][position]]
+                out[i] = _Raw(tuple(probs[row]), tuple(word_tags), offsets[row])
         return [raw for raw in out if raw is not None]
 
 
