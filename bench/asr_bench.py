@@ -274,7 +274,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     results = run(args)
-    print_table(results)
+    if results:
+        print_table(results)
     print(f"(bench took {time.perf_counter() - started:.0f} s)")
 
 

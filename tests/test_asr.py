@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +15,6 @@ import numpy as np
 import pytest
 import soundfile
 
-from daemon import asr_cli
 from daemon.asr import (
     AsrError,
     Transcriber,
@@ -169,40 +170,64 @@ def test_base_model_is_assembled_once_and_heard(
     assert {"kitchen", "light"} <= set(comparable_words(transcript.text).split()), transcript
 
 
-def _cli_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="homevox")
-    parser.add_argument("--config", type=Path, default=None)
-    asr_cli.add_parser(parser.add_subparsers(dest="command", required=True))
-    return parser
+REPO = Path(__file__).resolve().parent.parent
 
 
-def test_transcribe_command_reports_broken_file_and_goes_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)  # no ./config.toml: built-in defaults
+def _homevox(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # XDG_CONFIG_HOME in the temporary folder: no user configuration is picked up.
+    return subprocess.run(
+        [sys.executable, "-m", "daemon.cli", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(cwd / "xdg")},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def test_transcribe_command_reports_broken_file_and_goes_on(tmp_path: Path) -> None:
     good = tmp_path / "good.flac"
     speech = espeak("turn on the kitchen light")
     soundfile.write(str(good), np.stack([speech, speech], axis=1), SAMPLE_RATE)
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"not audio at all" * 10)
-    silent = tmp_path / "silent.wav"
-    write_wav(silent, np.zeros(2 * SAMPLE_RATE, dtype=np.float32))
+    silent = tmp_path / "silent.ogg"
+    soundfile.write(str(silent), np.zeros(2 * 44100, dtype=np.float32), 44100)
+    config = str(REPO / "config.toml")
 
-    args = _cli_parser().parse_args(["transcribe", "--json", str(broken), str(good), str(silent)])
-    status = args.func(args)
+    run = _homevox(
+        "transcribe",
+        "--config",
+        config,
+        "--json",
+        str(broken),
+        str(good),
+        str(silent),
+        cwd=tmp_path,
+    )
 
-    out, err = capsys.readouterr()
-    assert status == 1
-    assert err.count("\n") == 1 and "broken.wav" in err
-    rows = [json.loads(line) for line in out.splitlines()]
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.count("\n") == 1 and "broken.wav" in run.stderr, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
     assert [row["file"] for row in rows] == [str(good), str(silent)]
     assert rows[0]["accepted"] and "kitchen light" in rows[0]["text"].lower()
-    assert not rows[1]["accepted"]
+    assert not rows[1]["accepted"] and rows[1]["reason"]
 
-    args = _cli_parser().parse_args(["transcribe", str(good)])
-    assert args.func(args) == 0
-    out, _ = capsys.readouterr()
-    assert out.startswith(f"{good}\t") and "kitchen light" in out.lower()
+    # Without a config file anywhere, the built-in [asr] defaults are used.
+    run = _homevox("transcribe", str(good), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{good}\t") and "kitchen light" in run.stdout.lower()
+
+
+def test_transcribe_command_bad_model_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[assistant]\nroom = "kitchen"\n[asr]\nmodel = "./no-model-here"\n')
+    audio = tmp_path / "a.wav"
+    write_wav(audio, espeak("what time is it"))
+    run = _homevox("transcribe", "--config", str(config), str(audio), cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1 and "no-model-here" in run.stderr, run.stderr
 
 
 # openai-whisper engine: the bundled tiny.en converted from CTranslate2 float16.
