@@ -49,9 +49,8 @@ lint: $(VENV)/.test-installed
 	$(BIN)/mypy daemon skills devices
 
 bench: $(VENV)/.test-installed model
-	$(BIN)/python bench/intent_bench.py
-	$(BIN)/python bench/asr_bench.py
-	$(BIN)/python bench/listen_bench.py
+	for script in intent asr listen pipeline mqtt targets speech; do \
+	  $(BIN)/python bench/$${script}_bench.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info
