@@ -115,7 +115,7 @@ def _parse(args: argparse.Namespace) -> int:
 
     from daemon.cli import load_or_exit
     from daemon.nlu.parse import IntentParser
-    from daemon.nlu.train import model_dir_for
+    from daemon.nlu.paths import model_dir_for
 
     loaded = load_or_exit(args.config)
     model_dir = Path(args.model_dir) if args.model_dir else model_dir_for(loaded)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from daemon.config import LoadedConfig, PhraseConfig
+from daemon.config import PhraseConfig
 from daemon.nlu import channel
 from daemon.nlu.data import (
     LABELS,
@@ -30,6 +30,7 @@ from daemon.nlu.data import (
     whisper_style,
 )
 from daemon.nlu.model import IGNORE, JointModel, encode_words, new_model, save_model, tag_targets
+from daemon.nlu.paths import model_dir_for as model_dir_for  # re-exported for callers
 
 log = logging.getLogger(__name__)
 
@@ -361,12 +362,3 @@ def train_model(
     return TrainReport(
         model_dir, len(examples), len(held), spoken, seconds, temperature, accuracy, report
     )
-
-
-def model_dir_for(loaded: LoadedConfig) -> Path:
-    """[intent] model_dir (relative to the config), else $XDG_CACHE_HOME/homevox/intent-model."""
-    configured = loaded.config.intent.model_dir
-    if configured:
-        return loaded.resolve(configured)
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "homevox" / "intent-model"
