@@ -372,7 +372,7 @@ class TurnRunner:
 def load_parser(loaded: LoadedConfig) -> IntentParser:
     """The trained intent model for this configuration (NluError when there is none)."""
     from daemon.nlu.parse import IntentParser
-    from daemon.nlu.train import model_dir_for
+    from daemon.nlu.paths import model_dir_for
 
     config = loaded.config
     return IntentParser.load(

@@ -124,7 +124,7 @@ def trained_model() -> Path:
     """The intent model for the repo's config.toml, the one `make test` trains first; trained
     here when missing or stale (minutes), and the test FAILS if that is not possible."""
     from daemon.config import load_config
-    from daemon.nlu.train import model_dir_for
+    from daemon.nlu.paths import model_dir_for
 
     config = REPO / "config.toml"
     done = subprocess.run(
