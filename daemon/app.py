@@ -74,6 +74,7 @@ class Daemon:
         self._speaker: Any = None
         self._listener: Any = None
         self._stop = asyncio.Event()
+        self._ready = asyncio.Event()
         self._failure: HomevoxError | None = None
 
     async def serve(self) -> None:
@@ -83,6 +84,7 @@ class Daemon:
             loop.add_signal_handler(signum, self._stop.set)
         async with AsyncExitStack() as stack:
             await self._start(stack)
+            self._ready.set()
             log.info(
                 "homevox ready: %d devices, %s",
                 len(self.config.devices),
@@ -101,6 +103,8 @@ class Daemon:
         config = self.config
         host, port = await self._broker_address(stack)
         link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), host, port)
+        # Registered before connecting: a text that arrives while models load waits, not lost.
+        link.on_text(self._on_text)
         await link.start()
         stack.push_async_callback(link.stop)
         if config.mqtt.simulate_devices:
@@ -130,7 +134,6 @@ class Daemon:
         self.runner.scheduler = scheduler
         await scheduler.start()
         stack.push_async_callback(scheduler.stop)
-        link.on_text(self._on_text)
         if self.listen:
             from daemon.listener import Listener, load_listening_core
 
@@ -184,8 +187,9 @@ class Daemon:
         await self._conclude(result)
 
     async def _on_text(self, text: str) -> None:
-        assert self.runner is not None
         log.info("text command from MQTT: %r", text)
+        await self._ready.wait()
+        assert self.runner is not None
         async with self._turn_lock:
             result = await self.runner.run_text(text)
         await self._conclude(result)
