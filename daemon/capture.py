@@ -137,7 +137,12 @@ class Microphone:
         # included: wait until homevox has finished speaking (it mutes us while it talks).
         while self.muted:
             await asyncio.sleep(0.05)
-        await asyncio.to_thread(reinitialise_portaudio)
+        try:
+            # Pa_Terminate waits for a stream stuck in abort() on a dead server: never let that
+            # hold the loop, or the process at exit (asyncio joins its executor's threads).
+            await _in_daemon_thread(reinitialise_portaudio, timeout=5.0)
+        except TimeoutError:
+            log.warning("re-initialising the audio system is stuck; trying again later")
 
     def _label(self) -> str:
         return repr(self.device) if self.device else "(system default)"
