@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import errno
+import getpass
 import logging
 import shutil
+import signal
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from daemon.errors import HomevoxError
+
+_PR_SET_PDEATHSIG = 1
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +127,21 @@ class EmbeddedBroker:
         # in bench/mqtt_bench.py).
         conf.write_text(
             f"listener {self._port} {LOOPBACK}\nallow_anonymous true\npersistence false\n"
-            "set_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\n",
+            "set_tcp_nodelay true\nlog_dest stderr\nlog_type error\nlog_type warning\n"
+            # Run as whoever runs homevox: mosquitto started as root would switch users,
+            # which clears the death signal that ends it with homevox (_die_with_parent).
+            f"user {getpass.getuser()}\n",
             encoding="utf-8",
         )
         # A file, not a pipe: nobody drains a pipe, and a full one would stall the broker.
         with (Path(self._workdir.name) / "mosquitto.log").open("wb") as log_file:
             self._process = await asyncio.create_subprocess_exec(
-                executable, "-c", str(conf), stdout=asyncio.subprocess.DEVNULL, stderr=log_file
+                executable,
+                "-c",
+                str(conf),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log_file,
+                preexec_fn=_die_with_parent(),
             )
         listening = asyncio.create_task(wait_listening(LOOPBACK, self._port, START_TIMEOUT_SECONDS))
         exited = asyncio.create_task(self._process.wait())
@@ -187,3 +201,18 @@ class EmbeddedBroker:
             self._workdir.cleanup()
             self._workdir = None
         return lines[-1] if lines else f"exit status {process.returncode}"
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """Linux: a child that gets SIGTERM when homevox dies, even by SIGKILL, so no orphaned
+    broker keeps the port and a restarted daemon can listen again. prctl is looked up here, in
+    the parent: the forked child only makes the one C call."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return set_death_signal

@@ -161,3 +161,25 @@ def test_availability_last_will_and_clean_stop(
             retained.close()
     finally:
         recorder.close()
+
+
+def test_a_killed_daemon_leaves_no_embedded_broker_behind(
+    embedded_daemon: tuple[RunningDaemon, int],
+) -> None:
+    """Under systemd, Restart= after a crash must find the broker port free again."""
+    import socket
+    import time
+
+    daemon, port = embedded_daemon
+    recorder = connect_recorder(port, daemon)
+    recorder.wait_message("homevox/homevox/status", START_SECONDS, lambda p: p == "online")
+    recorder.close()
+    daemon.stop(signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        except OSError:
+            return  # nothing listens: the broker went with the daemon
+        time.sleep(0.1)
+    pytest.fail(f"the embedded broker on port {port} outlived the killed daemon")
