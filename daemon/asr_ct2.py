@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,20 +71,15 @@ class Ct2Transcriber:
         short windows save most of the encoder's work but sometimes lose the end of speech.
         """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+
+        def decode(frames: int) -> tuple[str, float, float]:
+            padded = np.zeros(frames * HOP_SAMPLES, dtype=np.float32)
+            padded[: audio.size] = audio
+            features = self.model.feature_extractor(padded, padding=0)
+            return self._decode(features, prompt, audio.size)
+
         with self._lock:
-            watch = Stopwatch()
-            transcript = None
-            for pad_samples in self._pad_samples:
-                frames = _even_frames(audio.size + pad_samples)
-                if frames > WINDOW_FRAMES:
-                    break
-                padded = np.zeros(frames * HOP_SAMPLES, dtype=np.float32)
-                padded[: audio.size] = audio
-                features = self.model.feature_extractor(padded, padding=0)
-                text, no_speech_prob, avg_logprob = self._decode(features, prompt, audio.size)
-                transcript = judge(text, no_speech_prob, avg_logprob, watch.seconds(), self.config)
-                if not worth_retrying(transcript):
-                    return transcript
+            transcript = short_windows(audio.size, self._pad_samples, decode, self.config)
         if transcript is None:
             return self.transcribe_full_window(audio, prompt)
         return transcript
@@ -148,9 +144,33 @@ class Ct2Transcriber:
         return [*tokens, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
 
 
-def _even_frames(samples: int) -> int:
+def even_frames(samples: int) -> int:
+    """Log-mel frames covering `samples`, rounded up to an even count (the encoder halves it)."""
     frames = math.ceil(samples / HOP_SAMPLES)
     return frames + frames % 2
+
+
+def short_windows(
+    samples: int,
+    pad_samples: Sequence[int],
+    decode: Callable[[int], tuple[str, float, float]],
+    config: AsrConfig,
+) -> Transcript | None:
+    """The short-window policy of both engines: each padding in turn (the configured one, then
+    the longer retry), kept as soon as the decoding is neither a loop nor unsure. None when no
+    window fits under 30 s (the caller then takes the 30-second path). `decode(frames)` gives
+    (text, no-speech probability, mean log-probability)."""
+    watch = Stopwatch()
+    transcript = None
+    for pad in pad_samples:
+        frames = even_frames(samples + pad)
+        if frames > WINDOW_FRAMES:
+            break
+        text, no_speech_prob, avg_logprob = decode(frames)
+        transcript = judge(text, no_speech_prob, avg_logprob, watch.seconds(), config)
+        if not worth_retrying(transcript):
+            return transcript
+    return transcript
 
 
 def load_ct2_transcriber(config: AsrConfig, model_root: Path | None = None) -> Ct2Transcriber:

@@ -16,9 +16,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from daemon.asr import AsrError, Stopwatch, Transcript, judge, worth_retrying
+from daemon.asr import AsrError, Stopwatch, Transcript, judge
 from daemon.asr_convert import openai_state_dict, read_ct2_model
-from daemon.asr_ct2 import HOP_SAMPLES, RETRY_PAD_SECONDS, TOKENS_PER_SECOND_LIMIT, WINDOW_FRAMES
+from daemon.asr_ct2 import (
+    HOP_SAMPLES,
+    RETRY_PAD_SECONDS,
+    TOKENS_PER_SECOND_LIMIT,
+    short_windows,
+)
 from daemon.asr_models import ct2_model_dir, user_path
 from daemon.audio_io import SAMPLE_RATE
 from daemon.config import AsrConfig
@@ -52,18 +57,13 @@ class OpenAiTranscriber:
         import torch
 
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
-        transcript = None
         with self._lock, torch.inference_mode():
-            watch = Stopwatch()
-            for pad_samples in self._pad_samples:
-                frames = math.ceil((audio.size + pad_samples) / HOP_SAMPLES)
-                frames += frames % 2
-                if frames > WINDOW_FRAMES:
-                    break
-                text, no_speech_prob, avg_logprob = self._decode(audio, frames, prompt)
-                transcript = judge(text, no_speech_prob, avg_logprob, watch.seconds(), self.config)
-                if not worth_retrying(transcript):
-                    return transcript
+            transcript = short_windows(
+                audio.size,
+                self._pad_samples,
+                lambda frames: self._decode(audio, frames, prompt),
+                self.config,
+            )
         if transcript is None:
             return self.transcribe_full_window(audio, prompt)
         return transcript
