@@ -14,8 +14,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from daemon.asr import Transcriber
+    from daemon.listener import ListeningCore
 
 MOSQUITTO_CANDIDATES = ("/usr/sbin/mosquitto",)
 START_TIMEOUT_SECONDS = 5.0
@@ -149,3 +154,21 @@ def trained_model() -> Path:
             f"`homevox train --if-stale` failed ({done.returncode}):\n{done.stderr[-3000:]}"
         )
     return model_dir_for(load_config(config))
+
+
+@pytest.fixture(scope="session")
+def transcriber() -> Transcriber:
+    """The bundled tiny.en Whisper, loaded once for every test that listens."""
+    from daemon.asr import load_transcriber
+    from daemon.config import AsrConfig
+
+    return load_transcriber(AsrConfig(model="tiny.en"))
+
+
+@pytest.fixture
+def core() -> ListeningCore:
+    """A fresh listening core (wake word hey_jarvis, Silero VAD) with default settings."""
+    from daemon.config import AudioConfig, WakeConfig
+    from daemon.listener import load_listening_core
+
+    return load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))

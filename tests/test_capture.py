@@ -21,26 +21,16 @@ from conftest import Mosquitto
 from mqtt_recorder import Recorder
 from virtual_mic import VirtualMic, refresh_portaudio
 
-from daemon.asr import Transcriber, comparable_words, load_transcriber
+from daemon.asr import Transcriber, comparable_words
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.capture import CaptureError, Microphone, has_input_device, open_audio_source
-from daemon.config import AsrConfig, AudioConfig, WakeConfig, load_config
+from daemon.config import AudioConfig, load_config
 from daemon.demo_source import DemoSource
-from daemon.listener import Listener, ListeningCore, load_listening_core
+from daemon.listener import Listener, ListeningCore
 from daemon.nlu.train import model_dir_for
 
 pytestmark = pytest.mark.slow
 WAIT_SECONDS = 20.0
-
-
-@pytest.fixture(scope="module")
-def transcriber() -> Transcriber:
-    return load_transcriber(AsrConfig(model="tiny.en"))
-
-
-@pytest.fixture
-def core() -> ListeningCore:
-    return load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
 
 
 @pytest.fixture

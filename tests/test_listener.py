@@ -15,9 +15,9 @@ from conftest import Mosquitto
 from mqtt_recorder import Recorder
 from virtual_mic import noise, non_command_audio, tones
 
-from daemon.asr import Transcriber, comparable_words, load_transcriber
+from daemon.asr import Transcriber, comparable_words
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak, write_wav
-from daemon.config import AsrConfig, AudioConfig, WakeConfig
+from daemon.config import AudioConfig, WakeConfig
 from daemon.listener import (
     COMMAND_START_SECONDS,
     CommandTimedOut,
@@ -47,16 +47,6 @@ def feed(core: ListeningCore, audio: Audio) -> list[ListenerEvent]:
 
 def kinds(events: list[ListenerEvent]) -> list[type]:
     return [type(event) for event in events]
-
-
-@pytest.fixture(scope="module")
-def transcriber() -> Transcriber:
-    return load_transcriber(AsrConfig(model="tiny.en"))
-
-
-@pytest.fixture
-def core() -> ListeningCore:
-    return load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
 
 
 def test_wake_word_then_command_gives_the_command_without_the_wake_word(
