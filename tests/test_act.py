@@ -97,6 +97,8 @@ async def test_a_light_is_switched_and_acknowledged(runner: TurnRunner, recorder
     ]
     assert "kitchen light" in turn["reply"].lower() and turn["error_code"] is None
     assert runner.home.state("kitchen light").get("on") is True
+    # The device's echo can come back before the recorder's own copy of the command arrives.
+    assert await recorder.wait_for(lambda: bool(recorder.commands()))
     assert recorder.commands() == [("cmnd/kitchen_light/POWER", "ON")]
 
 
@@ -167,6 +169,7 @@ async def test_a_risky_device_needs_a_spoken_yes(runner: TurnRunner, recorder: R
     confirmed = (await runner.run_text("yes")).to_json()
     assert [c["device"] for c in confirmed["commands"]] == ["garage heater"]
     assert confirmed["commands"][0]["acknowledged"]
+    assert await recorder.wait_for(lambda: bool(recorder.commands()))
     assert recorder.commands() == [
         ("zigbee2mqtt/garage_heater/set", confirmed["commands"][0]["payload"])
     ]

@@ -116,6 +116,7 @@ async def test_broker_down_fails_within_the_wait_and_nothing_stale_arrives_later
                 link.execute([DeviceAction(LIGHT, Command("power", False))]), 5
             )
             assert [(r.acknowledged, r.error) for r in results] == [(False, "no_echo")]
+            assert await recorder.wait_for(lambda: bool(recorder.commands([LIGHT])))
             assert recorder.commands([LIGHT]) == [("zigbee2mqtt/z_light/set", '{"state":"OFF"}')]
         finally:
             recorder.close()
