@@ -182,8 +182,19 @@ class AudioConfig(_Section):
     max_command_seconds: float = Field(10.0, gt=0, le=60)
     silence_seconds: float = Field(0.6, gt=0, le=5)
     """Silence that ends a command."""
+    early_silence_seconds: float = Field(0.2, ge=0, le=5)
+    """Silence after which the command so far is transcribed and parsed speculatively; it
+    ends the command there when it is complete and confident. 0 = off."""
     vad_threshold: float = Field(0.5, gt=0, lt=1)
     """Silero VAD speech probability above which a frame is speech."""
+
+    @model_validator(mode="after")
+    def _early_before_full_silence(self) -> AudioConfig:
+        # Checked only when set: a short silence_seconds alone just leaves early endpointing off.
+        early = self.early_silence_seconds
+        if "early_silence_seconds" in self.model_fields_set and early >= self.silence_seconds:
+            raise ValueError("early_silence_seconds must be 0 (off) or below silence_seconds")
+        return self
 
 
 class WakeConfig(_Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from daemon.vad import (
     Audio,
     Endpointer,
     SileroVad,
+    SpeechPaused,
+    SpeechResumed,
     SpeechStarted,
     UtteranceDiscarded,
     UtteranceEnded,
@@ -63,7 +66,8 @@ class UtteranceCaptured:
     """A command was cut by the endpointer and goes to the turn."""
 
     audio: Audio
-    reason: Literal["silence", "max_length"]
+    reason: Literal["silence", "early", "max_length"]
+    """early: committed at a pause because the command so far was judged complete."""
     trigger: Trigger
     speech_seconds: float
     speech_ended_at_seconds: float
@@ -75,8 +79,18 @@ class UtteranceCaptured:
 
 
 ListenerEvent = (
-    WakeWordDetected | SpeechStarted | UtteranceDiscarded | CommandTimedOut | UtteranceCaptured
+    WakeWordDetected
+    | SpeechStarted
+    | SpeechPaused
+    | SpeechResumed
+    | UtteranceDiscarded
+    | CommandTimedOut
+    | UtteranceCaptured
 )
+
+Turn = Callable[[], Awaitable[None]]
+Speculate = Callable[[Audio], Awaitable[Turn | None]]
+"""Judges a paused command's audio; returns its turn when the command may end there."""
 
 
 class ListeningCore:
@@ -93,6 +107,10 @@ class ListeningCore:
         self._trigger: Trigger | None = None if wake else "always"
         self._deadline_seconds: float | None = None
         self._follow_up_request: float | None = None
+        self._lock = threading.Lock()
+        """feed() runs in a worker thread; commit_early() may come from another one."""
+        self._clock = (0.0, 0.0)
+        """Arrival time and stream time of the end of the last block fed."""
         self.wake_seconds = 0.0
         """Processing time spent in the wake word model (perf_counter seconds)."""
         self.vad_seconds = 0.0
@@ -125,10 +143,27 @@ class ListeningCore:
 
     def feed(self, block: Audio, arrived_monotonic: float | None = None) -> list[ListenerEvent]:
         """Route one block of 16 kHz mono audio; return the events it caused, in order."""
+        with self._lock:
+            return self._feed(block, arrived_monotonic)
+
+    def commit_early(self, pause: int) -> UtteranceCaptured | None:
+        """End the command at SpeechPaused `pause` (judged complete), unless speech resumed
+        or the command ended since: then None, and nothing changes."""
+        with self._lock:
+            ended = self._endpointer.commit(pause)
+            if ended is None:
+                return None
+            arrived, end_seconds = self._clock
+            captured = self._captured(ended, self._trigger or "always", arrived, end_seconds)
+            self._back_to_waiting()
+            return captured
+
+    def _feed(self, block: Audio, arrived_monotonic: float | None) -> list[ListenerEvent]:
         arrived = time.monotonic() if arrived_monotonic is None else arrived_monotonic
         self._apply_follow_up()
         self._pending = np.concatenate([self._pending, block.astype(np.float32, copy=False)])
         end_seconds = (self._consumed + len(self._pending)) / SAMPLE_RATE
+        self._clock = (arrived, end_seconds)
         events: list[ListenerEvent] = []
         while True:
             size = CHUNK_SAMPLES if self._trigger is None else FRAME_SAMPLES
@@ -233,10 +268,16 @@ class Listener:
         core: ListeningCore,
         on_utterance: Callable[[Audio], Awaitable[None]],
         on_event: Callable[[ListenerEvent], None] | None = None,
+        speculate: Speculate | None = None,
     ) -> None:
         self.core = core
         self._on_utterance = on_utterance
         self._on_event = on_event
+        self._speculate = speculate
+        """Early endpointing (daemon.early.Speculator); None = every command waits for the
+        full silence."""
+        self._speculation: tuple[int, asyncio.Task[None]] | None = None
+        self._turn_running = False
         self.dropped_commands = 0
         """Commands dropped because MAX_WAITING_COMMANDS were already waiting for a turn."""
 
@@ -247,7 +288,7 @@ class Listener:
     async def run(self, blocks: AsyncIterable[Audio]) -> None:
         """Listen until `blocks` ends (then finish the waiting commands) or the task is
         cancelled. An exception from `on_utterance` ends listening and is raised here."""
-        waiting: asyncio.Queue[Audio | None] = asyncio.Queue()
+        waiting: asyncio.Queue[Turn | None] = asyncio.Queue()
         turns = asyncio.create_task(self._run_turns(waiting), name="listener-turns")
         try:
             async for block in blocks:
@@ -257,30 +298,79 @@ class Listener:
                 events = await asyncio.to_thread(self.core.feed, block, arrived)
                 for event in events:
                     self._publish(event, waiting)
+            await self.settled()
             waiting.put_nowait(None)
             await turns
         finally:
+            self._drop_speculation()
             if not turns.done():
                 turns.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await turns
 
-    def _publish(self, event: ListenerEvent, waiting: asyncio.Queue[Audio | None]) -> None:
+    async def settled(self) -> None:
+        """Wait until the paused command being judged, if any, is committed or let go."""
+        if self._speculation is not None:
+            await asyncio.wait([self._speculation[1]])
+
+    def _publish(self, event: ListenerEvent, waiting: asyncio.Queue[Turn | None]) -> None:
         _log_event(event)
         if self._on_event is not None:
             self._on_event(event)
-        if not isinstance(event, UtteranceCaptured):
-            return
+        if isinstance(event, SpeechPaused):
+            self._start_speculation(event, waiting)
+        elif isinstance(event, SpeechResumed | UtteranceCaptured):
+            self._drop_speculation()
+        if isinstance(event, UtteranceCaptured) and event.reason != "early":
+            audio = event.audio
+            self._enqueue(lambda: self._on_utterance(audio), waiting)
+
+    def _enqueue(self, turn: Turn, waiting: asyncio.Queue[Turn | None]) -> None:
         if waiting.qsize() >= MAX_WAITING_COMMANDS:
             # Stale commands acted on late surprise people more than a lost one.
             waiting.get_nowait()
             self.dropped_commands += 1
             log.warning("a turn is still running: dropped the oldest waiting command")
-        waiting.put_nowait(event.audio)
+        waiting.put_nowait(turn)
 
-    async def _run_turns(self, waiting: asyncio.Queue[Audio | None]) -> None:
-        while (audio := await waiting.get()) is not None:
-            await self._on_utterance(audio)
+    def _start_speculation(self, paused: SpeechPaused, waiting: asyncio.Queue[Turn | None]) -> None:
+        self._drop_speculation()
+        if self._speculate is None or self._turn_running or not waiting.empty():
+            return  # busy: this command waits for the full silence
+        task = asyncio.create_task(self._judge(paused, waiting), name="listener-early")
+        self._speculation = (paused.pause, task)
+
+    def _drop_speculation(self) -> None:
+        """Speech resumed or the command ended another way: the judgement in flight is void."""
+        if self._speculation is not None:
+            self._speculation[1].cancel()
+            self._speculation = None
+
+    async def _judge(self, paused: SpeechPaused, waiting: asyncio.Queue[Turn | None]) -> None:
+        assert self._speculate is not None
+        try:
+            turn = await self._speculate(paused.audio)
+        except Exception:  # the command still ends at the full silence, and fails there
+            log.exception("early endpointing failed; waiting for the full silence")
+            return
+        if turn is None:
+            return
+        # In the loop, not in a thread: a cancelled to_thread could commit the command and
+        # lose its turn. The lock is held at most while one block is processed.
+        captured = self.core.commit_early(paused.pause)
+        if captured is None:
+            return  # speech resumed, or the full silence ended the command meanwhile
+        self._speculation = None
+        self._publish(captured, waiting)
+        self._enqueue(turn, waiting)
+
+    async def _run_turns(self, waiting: asyncio.Queue[Turn | None]) -> None:
+        while (turn := await waiting.get()) is not None:
+            self._turn_running = True
+            try:
+                await turn()
+            finally:
+                self._turn_running = False
 
 
 def load_listening_core(
@@ -298,6 +388,8 @@ def _log_event(event: ListenerEvent) -> None:
         log.info(
             "command captured: %.1f s of speech, ended by %s", event.speech_seconds, event.reason
         )
+    elif isinstance(event, SpeechPaused):
+        log.debug("pause after %.1f s of speech: judging the command so far", event.speech_seconds)
     elif isinstance(event, UtteranceDiscarded):
         log.debug("speech too short (%.2f s): ignored", event.speech_seconds)
     elif isinstance(event, CommandTimedOut):

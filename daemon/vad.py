@@ -42,7 +42,8 @@ class UtteranceEnded:
 
     audio: Audio
     """16 kHz mono float32: pre-roll, speech and the trailing silence that ended it."""
-    reason: Literal["silence", "max_length"]
+    reason: Literal["silence", "early", "max_length"]
+    """early: committed at a SpeechPaused (its audio is that pause's audio)."""
     speech_seconds: float
     """From the first to the last speech frame."""
     speech_ended_at_seconds: float
@@ -57,7 +58,28 @@ class UtteranceDiscarded:
     speech_seconds: float
 
 
-EndpointEvent = SpeechStarted | UtteranceEnded | UtteranceDiscarded
+@dataclass(frozen=True)
+class SpeechPaused:
+    """early_silence_seconds of silence after a command's worth of speech: the command may be
+    complete. Its audio can be judged while frames go on; `Endpointer.commit(pause)` then ends
+    the command here, unless speech resumed or the full silence ended it first."""
+
+    pause: int
+    """Number of this pause (unique in the endpointer's life), to commit it or see it is stale."""
+    audio: Audio
+    """The command so far: pre-roll, speech and the early silence."""
+    speech_seconds: float
+    speech_ended_at_seconds: float
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    """Speech came back after a SpeechPaused: whatever was made of that pause is void."""
+
+    pause: int
+
+
+EndpointEvent = SpeechStarted | SpeechPaused | SpeechResumed | UtteranceEnded | UtteranceDiscarded
 
 
 class Endpointer:
@@ -69,6 +91,12 @@ class Endpointer:
         self._min_speech_frames = _frames(audio.min_command_seconds)
         self._max_frames = _frames(audio.max_command_seconds)
         self._silence_frames = max(1, _frames(audio.silence_seconds))
+        early = _frames(audio.early_silence_seconds)
+        self._early_frames = early if 0 < early < self._silence_frames else 0
+        """0 = no early endpointing (off, or not shorter than the full silence in frames)."""
+        self._pauses = 0
+        self._paused: tuple[int, int] | None = None
+        """The open pause: its number and how many recorded frames it covers."""
         self._frames_seen = 0
         self._origin_seconds = 0.0
         self._pre_roll: deque[Audio] = deque(maxlen=max(self._pre_roll_frames, 1))
@@ -95,6 +123,7 @@ class Endpointer:
         self._recorded = []
         self._speech_frames = 0
         self._silent_run = 0
+        self._paused = None
 
     def process(self, probability: float, frame: Audio) -> list[EndpointEvent]:
         """Feed one frame and its speech probability; return what happened, in order."""
@@ -113,30 +142,68 @@ class Endpointer:
             self._silent_run = 0
             return [SpeechStarted(at_seconds=self._origin_seconds + index * FRAME_SECONDS)]
         self._recorded.append(frame)
+        events: list[EndpointEvent] = []
         if is_speech:
             self._speech_frames += self._silent_run + 1
             self._silent_run = 0
+            if self._paused is not None:
+                events.append(SpeechResumed(pause=self._paused[0]))
+                self._paused = None
         else:
             self._silent_run += 1
         if self._silent_run >= self._silence_frames:
-            return [self._finish("silence", index)]
+            return [*events, self._finish("silence", index)]
         if index - self._start_frame + 1 >= self._max_frames:
-            return [self._finish("max_length", index)]
-        return []
+            return [*events, self._finish("max_length", index)]
+        if (
+            self._early_frames
+            and self._silent_run == self._early_frames
+            and self._speech_frames >= self._min_speech_frames
+        ):
+            events.append(self._pause())
+        return events
+
+    def commit(self, pause: int) -> UtteranceEnded | None:
+        """End the command at `pause` (reason "early"); None when that pause is no longer open
+        (speech resumed, or the command already ended): then nothing changes."""
+        if self._paused is None or self._paused[0] != pause:
+            return None
+        self._recorded = self._recorded[: self._paused[1]]
+        return self._ended("early", self._start_frame + self._speech_frames)
+
+    def _pause(self) -> SpeechPaused:
+        self._pauses += 1
+        self._paused = (self._pauses, len(self._recorded))
+        return SpeechPaused(
+            pause=self._pauses,
+            audio=np.concatenate(self._recorded).astype(np.float32, copy=False),
+            speech_seconds=self._speech_frames * FRAME_SECONDS,
+            speech_ended_at_seconds=self._seconds_at(self._start_frame + self._speech_frames),
+        )
+
+    def _seconds_at(self, frame_index: int) -> float:
+        return self._origin_seconds + frame_index * FRAME_SECONDS
 
     def _finish(self, reason: Literal["silence", "max_length"], index: int) -> EndpointEvent:
-        speech_frames = self._speech_frames
-        recorded = self._recorded
-        self.reset()
-        speech_seconds = speech_frames * FRAME_SECONDS
-        if reason == "silence" and speech_frames < self._min_speech_frames:
+        if reason == "silence" and self._speech_frames < self._min_speech_frames:
+            speech_seconds = self._speech_frames * FRAME_SECONDS
+            self.reset()
             return UtteranceDiscarded(reason="too_short", speech_seconds=speech_seconds)
-        ended_at_frame = index + 1 if reason == "max_length" else self._start_frame + speech_frames
+        ended_at_frame = (
+            index + 1 if reason == "max_length" else self._start_frame + self._speech_frames
+        )
+        return self._ended(reason, ended_at_frame)
+
+    def _ended(
+        self, reason: Literal["silence", "early", "max_length"], ended_at_frame: int
+    ) -> UtteranceEnded:
+        speech_frames, recorded = self._speech_frames, self._recorded
+        self.reset()
         return UtteranceEnded(
             audio=np.concatenate(recorded).astype(np.float32, copy=False),
             reason=reason,
-            speech_seconds=speech_seconds,
-            speech_ended_at_seconds=self._origin_seconds + ended_at_frame * FRAME_SECONDS,
+            speech_seconds=speech_frames * FRAME_SECONDS,
+            speech_ended_at_seconds=self._seconds_at(ended_at_frame),
         )
 
 

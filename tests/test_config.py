@@ -163,3 +163,18 @@ def test_daemon_refuses_to_start_on_a_bad_config(tmp_path: Path) -> None:
     result = run_cli("run", "--no-audio", "--config", str(bad))
     assert result.returncode == EX_CONFIG
     assert "unknown kind 'toaster'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_early_silence_must_be_shorter_than_the_full_silence(tmp_path: Path) -> None:
+    text = GOOD_HEAD + "[audio]\nsilence_seconds = 0.4\nearly_silence_seconds = 0.5\n" + device()
+    (problem,) = problems_of(tmp_path, text)
+    assert "audio:" in problem and "early_silence_seconds must be 0 (off) or below" in problem
+    assert "\n" not in problem
+    for early in ("0", "0.3"):
+        path = tmp_path / "ok.toml"
+        path.write_text(GOOD_HEAD + f"[audio]\nearly_silence_seconds = {early}\n" + device())
+        assert load_config(path).config.audio.early_silence_seconds == float(early)
+    # A short silence_seconds alone is valid: early endpointing then simply has no room.
+    path = tmp_path / "short.toml"
+    path.write_text(GOOD_HEAD + "[audio]\nsilence_seconds = 0.2\n" + device())
+    assert load_config(path).config.audio.silence_seconds == 0.2
