@@ -140,7 +140,12 @@ class Daemon:
             core = await asyncio.to_thread(
                 load_listening_core, config.audio, config.wake, config.wake.mode == "wakeword"
             )
-            self._listener = Listener(core, self._on_utterance)
+            speculate = None
+            if config.audio.early_silence_seconds:
+                from daemon.early import Speculator
+
+                speculate = Speculator(self.runner, self._conclude, self._turn_lock)
+            self._listener = Listener(core, self._on_utterance, speculate=speculate)
             task = asyncio.create_task(self._listen(), name="listener")
             task.add_done_callback(self._listener_ended)
             stack.push_async_callback(_cancel, task)

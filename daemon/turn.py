@@ -45,9 +45,9 @@ from skills.registry import SKILLS
 if TYPE_CHECKING:
     import numpy as np
 
-    from daemon.asr import Transcriber
+    from daemon.asr import Transcriber, Transcript
     from daemon.mqtt import MqttLink
-    from daemon.nlu.parse import IntentParser
+    from daemon.nlu.parse import IntentParser, ParseResult
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +209,8 @@ class TurnRunner:
         """Whether a question is open: the listener hears the answer without a wake word."""
         return self._pending is not None and self._clock() < self._pending[1]
 
-    async def run_audio(self, audio: np.ndarray) -> TurnResult:
-        """A turn from one utterance: transcribe, then as run_text. Unheard speech does nothing."""
+    async def transcribe(self, audio: np.ndarray) -> tuple[Transcript, float]:
+        """Whisper on one utterance, prompted with the home's names; and its time in ms."""
         if self.transcriber is None:
             raise HomevoxError("asr_not_loaded", "speech recognition is not loaded")
         if not self._prompt:
@@ -219,7 +219,11 @@ class TurnRunner:
             self._prompt = initial_prompt([d.name for d in self.home.devices], self.home.rooms)
         started = time.perf_counter()
         transcript = await asyncio.to_thread(self.transcriber.transcribe, audio, self._prompt)
-        asr_ms = (time.perf_counter() - started) * 1000
+        return transcript, (time.perf_counter() - started) * 1000
+
+    async def run_audio(self, audio: np.ndarray) -> TurnResult:
+        """A turn from one utterance: transcribe, then as run_text. Unheard speech does nothing."""
+        transcript, asr_ms = await self.transcribe(audio)
         if not transcript.accepted:
             result = TurnResult(
                 text=transcript.text, error_code="not_heard", timings_ms={"asr": asr_ms}
@@ -232,15 +236,16 @@ class TurnRunner:
         result.events.insert(0, TextTranscribed(transcript.text, accepted=True))
         return result
 
-    async def run_text(self, text: str) -> TurnResult:
-        """A turn from a transcript or a typed command."""
+    async def run_text(self, text: str, parsed: ParseResult | None = None) -> TurnResult:
+        """A turn from a transcript or a typed command (`parsed`: its parse, already made)."""
         answered = await self._answer_pending(text)
         if answered is not None:
             return answered
         if self.parser is None:
             raise HomevoxError("nlu_not_loaded", "the intent model is not loaded")
         started = time.perf_counter()
-        parsed = await asyncio.to_thread(self.parser.parse, text)
+        if parsed is None:
+            parsed = await asyncio.to_thread(self.parser.parse, text)
         result = TurnResult(
             text=text, timings_ms={"intent": (time.perf_counter() - started) * 1000}
         )

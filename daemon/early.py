@@ -1,0 +1,243 @@
+"""Early endpointing: at a short pause, judge the command so far, and end it there if complete.
+
+When the user falls silent for `[audio] early_silence_seconds`, the listener hands the audio
+so far to a Speculator, which transcribes and parses it (acting on nothing) while listening
+goes on. If the result is a complete, confident command, the listener commits the command at
+that pause and the turn runs from the result already computed; otherwise the command ends
+after the full `silence_seconds`, as without early endpointing. Speech that resumes voids the
+speculation: a command is acted on once, from either the early result or the full one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from daemon import conversation
+from daemon.events import TextTranscribed
+from skills.base import NONE_INTENT, IntentRequest, ScheduledItem, Scheduler, SkillContext
+
+if TYPE_CHECKING:
+    from daemon.asr import Transcript
+    from daemon.nlu.parse import ParseResult
+    from daemon.turn import TurnResult, TurnRunner
+    from daemon.vad import Audio
+
+log = logging.getLogger(__name__)
+
+TRAILING_WORDS = frozenset(
+    {
+        # articles, determiners and possessives: a noun is coming
+        *("the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "these"),
+        *("those", "some", "every", "all", "any", "another"),
+        # prepositions and conjunctions: "set a timer for", "call mom at", "the lamp and"
+        *("to", "at", "in", "into", "for", "of", "by", "from", "with", "until", "till"),
+        *("about", "after", "before", "between", "per", "and", "or", "but", "then", "plus"),
+        *("also", "than"),
+        # verbs and question words that need what follows: "set", "turn", "remind me", "what's"
+        *("set", "turn", "switch", "make", "dim", "brighten", "open", "close", "remind"),
+        *("start", "put", "change", "raise", "lower", "cancel", "me", "is", "are", "was"),
+        *("what", "what's", "which", "how", "when", "where"),
+    }
+)
+"""A transcript ending in one of these is not a whole command: more is coming."""
+
+CONTINUED_NUMBERS = frozenset(
+    {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+    | {"hundred", "thousand", "point"}
+)
+"""Number words that are often the start of a longer number ("twenty" ... "one degrees")."""
+
+_CUT_OFF = ("...", "…", "-", "—")
+"""Whisper ends a transcript of speech cut mid-phrase with these (a comma it also puts after
+whole commands: "turn on the kitchen light,")."""
+
+Reason = Literal[
+    "complete",
+    "empty",
+    "cut_off",
+    "trailing_word",
+    "mid_number",
+    "not_understood",
+    "low_confidence",
+    "would_not_act",
+    "not_heard",
+    "question_open",
+]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One parsed command of a speculative transcript, as the judgement needs it."""
+
+    intent: str
+    confidence: float
+    """Calibrated probability of `intent`."""
+    acts: bool
+    """The turn would carry it out (act or answer), not ask back nor fail."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a paused command may be ended early, and why (a stable code for logs and tests)."""
+
+    commit: bool
+    reason: Reason
+
+
+def judge(text: str, readings: Sequence[Reading], threshold: float) -> Verdict:
+    """The early endpointing rule: commit only a complete, confident, actionable command."""
+    stripped = text.strip()
+    if not stripped or not readings:
+        return Verdict(False, "empty")
+    if stripped.endswith(_CUT_OFF):
+        return Verdict(False, "cut_off")
+    words = re.findall(r"[\w']+", stripped.lower())
+    if not words:
+        return Verdict(False, "empty")
+    last = words[-1]
+    if last in TRAILING_WORDS:
+        return Verdict(False, "trailing_word")
+    if last in CONTINUED_NUMBERS or _round_number(last):
+        return Verdict(False, "mid_number")
+    if any(reading.intent == NONE_INTENT for reading in readings):
+        return Verdict(False, "not_understood")
+    if any(reading.confidence < threshold for reading in readings):
+        return Verdict(False, "low_confidence")
+    if not all(reading.acts for reading in readings):
+        return Verdict(False, "would_not_act")
+    return Verdict(True, "complete")
+
+
+def _round_number(word: str) -> bool:
+    """ "20", "30" ... "90", "100": Whisper's digits for a number that may go on."""
+    if not word.isdigit():
+        return False
+    number = int(word)
+    return number == 100 or (10 < number < 100 and number % 10 == 0)
+
+
+class DryScheduler:
+    """A scheduler for previews: reads the real one, and imagines adding and cancelling."""
+
+    def __init__(self, real: Scheduler) -> None:
+        self._real = real
+
+    def add_reminder(
+        self, text: str, due: datetime, recurrence: str | None = None
+    ) -> ScheduledItem:
+        return ScheduledItem("preview", "reminder", due, text, recurrence)
+
+    def add_timer(self, name: str, seconds: float) -> ScheduledItem:
+        return ScheduledItem(
+            "preview", "timer", datetime.now(UTC) + timedelta(seconds=seconds), name
+        )
+
+    def add_action(self, request: IntentRequest, due: datetime) -> ScheduledItem:
+        return ScheduledItem("preview", "action", due, request.text)
+
+    def pending(self, kind: str | None = None) -> Sequence[ScheduledItem]:
+        return self._real.pending(kind)
+
+    def cancel(self, item_id: str) -> bool:
+        return any(item.id == item_id for item in self._real.pending())
+
+
+async def would_act(runner: TurnRunner, request: IntentRequest) -> bool:
+    """Whether run_request would carry `request` out, decided without acting."""
+    from daemon.turn import TurnResult
+
+    handler = runner.handlers.get(request.intent)
+    if handler is None:
+        return False
+    scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
+    context = SkillContext(home=runner.home, scheduler=scheduler)
+    if conversation.is_timed(request):
+        outcome = await conversation.schedule(request, handler, context, TurnResult())
+    else:
+        outcome = handler(request, context)
+    actions_ok = all(a.device.voice and not a.device.confirm for a in outcome.actions)
+    return outcome.question is None and outcome.error_code is None and actions_ok
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A paused command transcribed, parsed and judged, with nothing acted on."""
+
+    transcript: Transcript
+    parsed: ParseResult | None
+    verdict: Verdict
+    asr_ms: float
+    intent_ms: float
+
+
+async def preview(runner: TurnRunner, audio: Audio) -> Preview:
+    """Transcribe and parse `audio` as a turn would, and judge whether it is complete."""
+    transcript, asr_ms = await runner.transcribe(audio)
+    if not transcript.accepted:
+        return Preview(transcript, None, Verdict(False, "not_heard"), asr_ms, 0.0)
+    if runner.parser is None:
+        raise RuntimeError("preview needs the intent model")
+    started = time.perf_counter()
+    parsed = await asyncio.to_thread(runner.parser.parse, transcript.text)
+    intent_ms = (time.perf_counter() - started) * 1000
+    readings = []
+    for command in parsed.commands:
+        request = IntentRequest(command.intent, dict(command.slots), command.text)
+        acts = command.intent != NONE_INTENT and await would_act(runner, request)
+        readings.append(Reading(command.intent, command.confidence, acts))
+    threshold = runner.loaded.config.intent.confidence_threshold
+    verdict = judge(transcript.text, readings, threshold)
+    return Preview(transcript, parsed, verdict, asr_ms, intent_ms)
+
+
+async def run_preview(runner: TurnRunner, seen: Preview) -> TurnResult:
+    """The turn of a committed preview: acts on its parse (no second transcription)."""
+    result = await runner.run_text(seen.transcript.text, parsed=seen.parsed)
+    result.timings_ms = {"asr": seen.asr_ms, **result.timings_ms, "intent": seen.intent_ms}
+    result.events.insert(0, TextTranscribed(seen.transcript.text, accepted=True))
+    return result
+
+
+Turn = Callable[[], Awaitable[None]]
+
+
+class Speculator:
+    """What the Listener calls at a pause: a turn to run if the command so far is complete."""
+
+    def __init__(
+        self,
+        runner: TurnRunner,
+        on_result: Callable[[TurnResult], Awaitable[None]],
+        turn_lock: asyncio.Lock,
+    ) -> None:
+        self._runner = runner
+        self._on_result = on_result
+        self._turn_lock = turn_lock
+
+    async def __call__(self, audio: Audio) -> Turn | None:
+        if self._turn_lock.locked():
+            return None  # a turn is running: it owns Whisper, and may change what this means
+        if self._runner.asks:
+            return None  # an answer to a question is judged by the question, at full silence
+        seen = await preview(self._runner, audio)
+        log.debug(
+            "early endpointing: %r -> %s (%s)",
+            seen.transcript.text,
+            "commit" if seen.verdict.commit else "wait",
+            seen.verdict.reason,
+        )
+        if not seen.verdict.commit:
+            return None
+        return lambda: self._run(seen)
+
+    async def _run(self, seen: Preview) -> None:
+        async with self._turn_lock:
+            result = await run_preview(self._runner, seen)
+        await self._on_result(result)
