@@ -182,9 +182,12 @@ class AudioConfig(_Section):
     max_command_seconds: float = Field(10.0, gt=0, le=60)
     silence_seconds: float = Field(0.6, gt=0, le=5)
     """Silence that ends a command."""
-    early_silence_seconds: float = Field(0.2, ge=0, le=5)
+    early_silence_seconds: float = Field(0.16, ge=0, le=5)
     """Silence after which the command so far is transcribed and parsed speculatively; it
     ends the command there when it is complete and confident. 0 = off."""
+    early_min_confidence: float = Field(0.9, gt=0, lt=1)
+    """Intent confidence a command ended early needs (and at least [intent]
+    confidence_threshold): a short pause is weaker evidence of an end than the full silence."""
     vad_threshold: float = Field(0.5, gt=0, lt=1)
     """Silero VAD speech probability above which a frame is speech."""
 

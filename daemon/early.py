@@ -39,7 +39,7 @@ TRAILING_WORDS = frozenset(
         # prepositions and conjunctions: "set a timer for", "call mom at", "the lamp and"
         *("to", "at", "in", "into", "for", "of", "by", "from", "with", "until", "till"),
         *("about", "after", "before", "between", "per", "and", "or", "but", "then", "plus"),
-        *("also", "than"),
+        *("also", "than", "too"),  # tiny.en writes a cut-off "to" as "too" (or "2")
         # verbs and question words that need what follows: "set", "turn", "remind me", "what's"
         *("set", "turn", "switch", "make", "dim", "brighten", "open", "close", "remind"),
         *("start", "put", "change", "raise", "lower", "cancel", "me", "is", "are", "was"),
@@ -48,11 +48,17 @@ TRAILING_WORDS = frozenset(
 )
 """A transcript ending in one of these is not a whole command: more is coming."""
 
-CONTINUED_NUMBERS = frozenset(
-    {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
-    | {"hundred", "thousand", "point"}
+NUMBER_WORDS = frozenset(
+    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"}
+    | {"twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen"}
+    | {"nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+    | {"hundred", "thousand", "point", "half", "quarter"}
 )
-"""Number words that are often the start of a longer number ("twenty" ... "one degrees")."""
+"""A transcript ending in a bare number often has more to come: "twenty ... one degrees",
+"thirty ... percent", "at five ... pm"; and tiny.en writes a cut-off "to" as "2"."""
+
+_UNITS = ("%", "°", "°C", "°F")
+"""A number with its unit written on is whole: "to 30%", "to 21°C"."""
 
 _CUT_OFF = ("...", "…", "-", "—")
 """Whisper ends a transcript of speech cut mid-phrase with these (a comma it also puts after
@@ -104,7 +110,7 @@ def judge(text: str, readings: Sequence[Reading], threshold: float) -> Verdict:
     last = words[-1]
     if last in TRAILING_WORDS:
         return Verdict(False, "trailing_word")
-    if last in CONTINUED_NUMBERS or _round_number(last):
+    if last in NUMBER_WORDS or (last.isdigit() and not stripped.rstrip(".!?").endswith(_UNITS)):
         return Verdict(False, "mid_number")
     if any(reading.intent == NONE_INTENT for reading in readings):
         return Verdict(False, "not_understood")
@@ -113,14 +119,6 @@ def judge(text: str, readings: Sequence[Reading], threshold: float) -> Verdict:
     if not all(reading.acts for reading in readings):
         return Verdict(False, "would_not_act")
     return Verdict(True, "complete")
-
-
-def _round_number(word: str) -> bool:
-    """ "20", "30" ... "90", "100": Whisper's digits for a number that may go on."""
-    if not word.isdigit():
-        return False
-    number = int(word)
-    return number == 100 or (10 < number < 100 and number % 10 == 0)
 
 
 class DryScheduler:
@@ -192,7 +190,8 @@ async def preview(runner: TurnRunner, audio: Audio) -> Preview:
         request = IntentRequest(command.intent, dict(command.slots), command.text)
         acts = command.intent != NONE_INTENT and await would_act(runner, request)
         readings.append(Reading(command.intent, command.confidence, acts))
-    threshold = runner.loaded.config.intent.confidence_threshold
+    config = runner.loaded.config
+    threshold = max(config.intent.confidence_threshold, config.audio.early_min_confidence)
     verdict = judge(transcript.text, readings, threshold)
     return Preview(transcript, parsed, verdict, asr_ms, intent_ms)
 
