@@ -11,6 +11,7 @@ interleaved utterance by utterance so background load hits both alike.
 
     .venv/bin/python bench/pipeline_bench.py                   # about 5 minutes on 2 cores
     .venv/bin/python bench/pipeline_bench.py --only latency --voices 4
+    .venv/bin/python bench/pipeline_bench.py --only early --voices 2   # early endpointing on/off
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import jiwer
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +47,7 @@ from daemon.asr import Transcriber, Transcript, comparable_words  # noqa: E402
 from daemon.asr_ct2 import Ct2Transcriber  # noqa: E402
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
 from daemon.config import LoadedConfig, load_config  # noqa: E402
+from daemon.early import Preview, preview, run_preview  # noqa: E402
 from daemon.listener import (  # noqa: E402
     Listener,
     ListeningCore,
@@ -51,8 +55,10 @@ from daemon.listener import (  # noqa: E402
     WakeWordDetected,
     load_listening_core,
 )
+from daemon.scheduler import HomeScheduler  # noqa: E402
 from daemon.sim import VirtualHome  # noqa: E402
 from daemon.turn import TurnResult, TurnRunner, load_asr_stage, load_parser  # noqa: E402
+from daemon.vad import SpeechPaused, SpeechResumed  # noqa: E402
 
 BLOCK_SAMPLES = 1280
 """80 ms, the block size the daemon's capture delivers."""
@@ -109,6 +115,8 @@ class Pipeline:
     plain_core: ListeningCore
     wake_core: ListeningCore
     recorder: TimedRecorder
+    early_off_core: ListeningCore
+    """As plain_core, with early_silence_seconds = 0."""
     memory: list[tuple[str, dict[str, float]]] = field(default_factory=list)
     latency_misses: list[str] = field(default_factory=list)
 
@@ -300,6 +308,225 @@ async def accuracy(
         print("\n".join(f"- {miss}" for miss in misses))
 
 
+@dataclass(frozen=True)
+class Endpointed:
+    """One command cut by the listener as the daemon does, with or without early endpointing."""
+
+    audio: Audio
+    decided_at: float
+    """Stream time (s from the scene's start) when the command ended: the end of the block
+    that ended it plus its processing, or for an early commit the end of the judgement."""
+    judged_from: float
+    """Stream time when its judgement began (early commits only; else decided_at)."""
+    seen: Preview | None
+    """The committed preview (early commits); None when the full silence ended it."""
+
+
+async def endpoint(
+    pipe: Pipeline, core: ListeningCore, audio: Audio, judged: list[Preview] | None = None
+) -> list[Endpointed]:
+    """Feed `audio` in 80 ms blocks as they would arrive; a pause is judged (real Whisper,
+    parser and dry skill run, timed) while the following blocks arrive, and committed once the
+    judgement is done unless speech resumed in between: the Listener's logic in audio time."""
+    core.reset()
+    cut: list[Endpointed] = []
+    judging: tuple[SpeechPaused, Preview, float, float] | None = None
+    for offset in range(0, len(audio), BLOCK_SAMPLES):
+        block_end = min(offset + BLOCK_SAMPLES, len(audio)) / SAMPLE_RATE
+        if judging is not None and judging[3] <= block_end:
+            paused, seen, began, ready = judging
+            judging = None
+            captured = core.commit_early(paused.pause) if seen.verdict.commit else None
+            if captured is not None:
+                cut.append(Endpointed(captured.audio, ready, began, seen))
+        started = time.perf_counter()
+        events = core.feed(audio[offset : offset + BLOCK_SAMPLES], 0.0)
+        now = block_end + time.perf_counter() - started
+        for event in events:
+            if isinstance(event, SpeechResumed | UtteranceCaptured):
+                judging = None
+            if isinstance(event, UtteranceCaptured):
+                cut.append(Endpointed(event.audio, now, now, None))
+            elif isinstance(event, SpeechPaused):
+                started = time.perf_counter()
+                seen = await preview(pipe.runner, event.audio)
+                judging = (event, seen, now, now + time.perf_counter() - started)
+                if judged is not None:
+                    judged.append(seen)
+    return cut
+
+
+async def timed_early_turn(
+    pipe: Pipeline, command: HomeCommand, cut: Endpointed, speech_end: float
+) -> tuple[TurnResult, dict[str, float] | None]:
+    """One turn from a cut command; its stages in ms when its command reached the broker."""
+    started = time.monotonic()
+    if cut.seen is not None:
+        result = await asyncio.wait_for(run_preview(pipe.runner, cut.seen), 60)
+    else:
+        result = await asyncio.wait_for(pipe.runner.run_audio(cut.audio), 60)
+    if pipe.runner.asks:
+        await pipe.runner.run_text("no")
+    arrived = pipe.recorder.first_arrival(command.topic, started) if command.topic else None
+    if result.intent != command.intent or arrived is None:
+        return result, None
+    timings = result.timings_ms
+    to_publish = (arrived - started) * 1000
+    skill = timings.get("skill", 0.0)
+    row = {"endpointing wait (audio time)": (cut.judged_from - speech_end) * 1000}
+    row["ASR (Whisper)"] = timings["asr"]
+    row["intent model"] = timings["intent"]
+    if cut.seen is not None:  # judged before the commit; the turn then only acts
+        judged = (cut.decided_at - cut.judged_from) * 1000
+        row["judging the pause (dry skill run)"] = judged - timings["asr"] - timings["intent"]
+        row["skill"] = skill
+        row["publish (adapter, hops, broker)"] = to_publish - skill
+    else:
+        row["judging the pause (dry skill run)"] = 0.0
+        row["skill"] = skill
+        row["publish (adapter, hops, broker)"] = (
+            to_publish - timings["asr"] - timings["intent"] - skill
+        )
+    row["end of speech -> publish"] = (cut.decided_at - speech_end) * 1000 + to_publish
+    return result, row
+
+
+PAUSED_COMMANDS = [
+    # (said, pause, then said; intent of the whole command)
+    ("set a timer for", "ten minutes", "timers.set"),
+    ("turn on the", "kitchen light", "lights.on"),
+    ("dim the desk lamp to", "thirty percent", "lights.brightness"),
+    ("set the thermostat to twenty", "one degrees", "thermostat.set"),
+    ("remind me to call mom", "at five pm", "reminders.set"),
+    ("open the living room curtains", "half way", "curtains.position"),
+]
+"""Commands with a pause mid-sentence (espeak-ng's ~0.35 s trailing silence + 0.1 s)."""
+
+
+@dataclass
+class EarlyPath:
+    """One side of the early endpointing comparison."""
+
+    core: ListeningCore
+    stages: dict[str, list[float]] = field(default_factory=dict)
+    said: list[str] = field(default_factory=list)
+    heard: list[str] = field(default_factory=list)
+    intents_right: int = 0
+    early: int = 0
+    misses: list[str] = field(default_factory=list)
+    cut_at_pause: list[str] = field(default_factory=list)
+    waited: list[str] = field(default_factory=list)
+    """Commands judged at a pause and not ended there: what was heard, and why."""
+
+
+async def early_endpointing(pipe: Pipeline, voices: int, show_misses: bool) -> None:
+    with tempfile.TemporaryDirectory() as state:
+
+        async def nothing(*_: object) -> None:
+            pass
+
+        scheduler = HomeScheduler(Path(state), ZoneInfo("UTC"), nothing, nothing)
+        await scheduler.start()
+        pipe.runner.scheduler = scheduler  # timers and reminders can be judged as acting
+        try:
+            paths = await compare_early(pipe, voices)
+        finally:
+            pipe.runner.scheduler = None
+            await scheduler.stop()
+    print_early(pipe, paths, voices, show_misses)
+
+
+async def compare_early(pipe: Pipeline, voices: int) -> dict[str, EarlyPath]:
+    paths = {"off": EarlyPath(pipe.early_off_core), "on": EarlyPath(pipe.plain_core)}
+    count = 0
+    for number, command in enumerate(HOME_COMMANDS):
+        for voice, speed in [VOICES[(number + k) % len(VOICES)] for k in range(voices)]:
+            spoken = scene(espeak(command.words, voice, speed))
+            count += 1
+            # Alternate which path runs first (the second finds the device already switched).
+            order = list(paths.values()) if count % 2 else list(reversed(paths.values()))
+            for path in order:
+                judged: list[Preview] = []
+                cuts = await endpoint(pipe, path.core, spoken.audio, judged)
+                if judged and cuts and cuts[-1].seen is None:
+                    path.waited.append(
+                        f"{command.words!r} {voice} {speed}: "
+                        + ", ".join(f"{s.transcript.text!r} {s.verdict.reason}" for s in judged)
+                    )
+                if len(cuts) != 1:
+                    path.misses.append(f"{command.words!r} {voice} {speed}: cut {len(cuts)} times")
+                    continue
+                path.early += cuts[0].seen is not None
+                result, row = await timed_early_turn(
+                    pipe, command, cuts[0], spoken.speech_end_seconds
+                )
+                path.said.append(comparable_words(command.words))
+                path.heard.append(comparable_words(result.text) or "-")
+                path.intents_right += result.intent == command.intent
+                if result.intent != command.intent or (command.topic and row is None):
+                    path.misses.append(
+                        f"{command.words!r} {voice} {speed}: {result.text!r} {result.intent} "
+                        f"{result.error_code}"
+                    )
+                for stage, ms in (row or {}).items():
+                    path.stages.setdefault(stage, []).append(ms)
+    for number, (first, second, _) in enumerate(PAUSED_COMMANDS):
+        for voice, speed in [VOICES[(number + k) % len(VOICES)] for k in range(voices)]:
+            gap = np.zeros(int(0.1 * SAMPLE_RATE), dtype=np.float32)
+            audio = np.concatenate([espeak(first, voice, speed), gap, espeak(second, voice, speed)])
+            for path in paths.values():
+                cuts = await endpoint(pipe, path.core, scene(audio).audio)
+                if len(cuts) > 1:
+                    said = cuts[0].seen.transcript.text if cuts[0].seen else "(full silence)"
+                    path.cut_at_pause.append(f"{first} ... {second!r} ({voice}): {said!r}")
+    return paths
+
+
+def print_early(
+    pipe: Pipeline, paths: dict[str, EarlyPath], voices: int, show_misses: bool
+) -> None:
+    audio = pipe.loaded.config.audio
+    off, on = paths["off"], paths["on"]
+    timed = len(on.stages.get("end of speech -> publish", []))
+    print(
+        f"\n## Early endpointing: off (silence_seconds {audio.silence_seconds:g} s) vs on "
+        f"(early_silence_seconds {audio.early_silence_seconds:g} s), end of speech -> MQTT "
+        f"publish ({len(HOME_COMMANDS)} commands x {voices} voices/speeds, clean, no wake word; "
+        f"latency over the {timed} that publish)\n"
+    )
+    print("| stage (ms) | early off median | p95 | early on median | p95 | off / on |")
+    print("|---|---|---|---|---|---|")
+    for stage in on.stages:
+        theirs, ours = off.stages.get(stage, [float("nan")]), on.stages[stage]
+        base, mine = statistics.median(theirs), statistics.median(ours)
+        ratio = f"{base / mine:.2f}" if mine > 1 else "-"
+        print(
+            f"| {stage} | {base:.0f} | {percentile(theirs, 0.95):.0f} | {mine:.0f} "
+            f"| {percentile(ours, 0.95):.0f} | {ratio} |"
+        )
+    print("\n| committed transcripts | early off | early on |")
+    print("|---|---|---|")
+    for label, value in (
+        ("word error rate", lambda p: f"{100 * jiwer.wer(p.said, p.heard):.1f} %"),
+        ("intent right", lambda p: f"{p.intents_right}/{len(p.said)}"),
+        ("ended early (at the pause)", lambda p: f"{p.early}/{len(p.said)}"),
+        ("misses (not cut once, wrong intent, not published)", lambda p: str(len(p.misses))),
+        (
+            f"{len(PAUSED_COMMANDS) * voices} commands with a pause mid-sentence: cut there",
+            lambda p: str(len(p.cut_at_pause)),
+        ),
+    ):
+        print(f"| {label} | {value(off)} | {value(on)} |")
+    for name, path in paths.items():
+        for cut in path.cut_at_pause:
+            print(f"- early {name}, cut at the pause: {cut}")
+        if show_misses:
+            for miss in path.misses:
+                print(f"- early {name}, miss: {miss}")
+            for waited in path.waited:
+                print(f"- early {name}, waited for the full silence: {waited}")
+
+
 def cpu_percent(step: Callable[[Audio], object], audio: Audio) -> float:
     started = time.process_time()
     for offset in range(0, len(audio) - BLOCK_SAMPLES + 1, BLOCK_SAMPLES):
@@ -349,11 +576,16 @@ async def idle_cpu(pipe: Pipeline, seconds: float, paced_seconds: float) -> None
     )
 
 
-async def build(broker: Mosquitto) -> Pipeline:
+async def build(broker: Mosquitto, early_silence: float | None = None) -> Pipeline:
     loaded = load_config(ROOT / "config.toml")
+    if early_silence is not None:
+        audio = loaded.config.audio.model_copy(update={"early_silence_seconds": early_silence})
+        loaded = replace(loaded, config=loaded.config.model_copy(update={"audio": audio}))
     config = loaded.config
     memory = [("interpreter and imports", memory_mb())]
     plain_core = load_listening_core(config.audio, config.wake, use_wake_word=False)
+    no_early = config.audio.model_copy(update={"early_silence_seconds": 0.0})
+    early_off_core = load_listening_core(no_early, config.wake, use_wake_word=False)
     wake_core = load_listening_core(config.audio, config.wake, use_wake_word=True)
     # Finding silero_vad's model file imports the package, which imports torch (about 200 MB);
     # `import openwakeword` brings scipy and scikit-learn (about 100 MB).
@@ -369,7 +601,7 @@ async def build(broker: Mosquitto) -> Pipeline:
     runner.parser, runner.transcriber = parser, transcriber
     memory.append(("+ MQTT link and simulated devices", memory_mb()))
     recorder = TimedRecorder(broker.host, broker.port)
-    return Pipeline(loaded, runner, plain_core, wake_core, recorder, memory)
+    return Pipeline(loaded, runner, plain_core, wake_core, recorder, early_off_core, memory)
 
 
 async def warm_up(pipe: Pipeline) -> None:
@@ -394,7 +626,7 @@ async def main_async(args: argparse.Namespace) -> None:
         broker = Mosquitto(Path(workdir))
         broker.start()
         try:
-            pipe = await build(broker)
+            pipe = await build(broker, args.early_silence)
             try:
                 await run_parts(pipe, args)
             finally:
@@ -418,6 +650,8 @@ async def run_parts(pipe: Pipeline, args: argparse.Namespace) -> None:
         if args.show_misses:
             print_latency_misses(pipe)
         pipe.memory.append(("latency runs (padded and 30 s paths)", memory_mb()))
+    if args.only in (None, "early"):
+        await early_endpointing(pipe, args.voices, args.show_misses)
     if args.only in (None, "idle"):
         await idle_cpu(pipe, args.idle_seconds, args.paced_seconds)
     if args.only in (None, "accuracy"):
@@ -434,8 +668,11 @@ def main() -> None:
     parser.add_argument("--accuracy-voices", type=int, default=2, help="per accuracy row")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--paced-seconds", type=float, default=20.0)
-    parser.add_argument("--only", choices=["latency", "idle", "accuracy"])
+    parser.add_argument("--only", choices=["latency", "early", "idle", "accuracy"])
     parser.add_argument("--conditions", type=int, help="accuracy: clean + the first N noises")
+    parser.add_argument(
+        "--early-silence", type=float, help="early_silence_seconds instead of config.toml's"
+    )
     parser.add_argument("--show-misses", action="store_true", help="list each miss")
     args = parser.parse_args()
     started = time.perf_counter()
