@@ -104,7 +104,7 @@ class FullWindow:
     def __init__(self, padded: Ct2Transcriber) -> None:
         self._padded = padded
 
-    def transcribe(self, audio: Audio, prompt: str = "") -> Transcript:
+    def transcribe(self, audio: Audio, prompt: str = "", retry: bool = True) -> Transcript:
         return self._padded.transcribe_full_window(audio, prompt)
 
 

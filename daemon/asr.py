@@ -79,8 +79,14 @@ class AsrError(HomevoxError):
 class Transcriber(Protocol):
     """A loaded Whisper model; safe to call from one worker thread at a time."""
 
-    def transcribe(self, audio: npt.NDArray[np.float32], prompt: str = "") -> Transcript:
-        """Transcribe 16 kHz mono float32 audio; `prompt` biases spelling (initial_prompt)."""
+    def transcribe(
+        self, audio: npt.NDArray[np.float32], prompt: str = "", retry: bool = True
+    ) -> Transcript:
+        """Transcribe 16 kHz mono float32 audio; `prompt` biases spelling (initial_prompt).
+
+        `retry`: a decoding that loops or is unsure is tried once more with a longer window;
+        False gives that first decoding as it is (a speculative look that must be quick).
+        """
         ...
 
 
@@ -127,7 +133,7 @@ def judge(
         reason = "no_speech"
     elif avg_logprob < config.min_avg_logprob:
         reason = "low_logprob"
-    elif words in HALLUCINATIONS or _compression_ratio(text) > MAX_COMPRESSION_RATIO:
+    elif words in HALLUCINATIONS or _loops(text):
         reason = "hallucination"
     else:
         reason = ""
@@ -144,9 +150,43 @@ def judge(
 def worth_retrying(transcript: Transcript) -> bool:
     """A rejection a longer window may cure: a repetition loop or an unsure decoding."""
     return transcript.reason == "low_logprob" or (
-        transcript.reason == "hallucination"
-        and _compression_ratio(transcript.text) > MAX_COMPRESSION_RATIO
+        transcript.reason == "hallucination" and _loops(transcript.text)
     )
+
+
+def without_repeats(transcript: Transcript, config: AsrConfig) -> Transcript:
+    """A transcript rejected as a repetition loop, with the repeats collapsed and judged again.
+
+    tiny.en, prompted, often decodes a command that ends just after the speech as the command
+    over and over ("Open the blinds. Open the blinds. Open the"): collapsed, that is the
+    command. Any other transcript is returned as it is.
+    """
+    if transcript.reason != "hallucination" or not _loops(transcript.text):
+        return transcript
+    text = collapse_repeats(transcript.text)
+    return judge(
+        text, transcript.no_speech_prob, transcript.avg_logprob, transcript.seconds, config
+    )
+
+
+def collapse_repeats(text: str) -> str:
+    """`text` with the exact repeats at its end cut to one ("turn on the light light light" ->
+    "turn on the light"); words compared without case and punctuation, a cut-off last repeat
+    dropped too. Only the earliest-starting run of two or more repeats is collapsed."""
+    tokens = text.split()
+    words = [normalise_words(token) for token in tokens]
+    best: tuple[int, int] | None = None
+    for period in range(1, len(words) // 2 + 1):
+        start = len(words)  # the periodic tail (words[i] == words[i - period]) starts here...
+        while start - period - 1 >= 0 and words[start - 1] == words[start - period - 1]:
+            start -= 1
+        start -= period  # ...and the first of its repeats starts here
+        if len(words) - start >= 2 * period and (best is None or start < best[0]):
+            best = (start, period)
+    if best is None:
+        return text.strip()
+    start, period = best
+    return " ".join(tokens[: start + period])
 
 
 def normalise_words(text: str) -> str:
@@ -161,6 +201,10 @@ def comparable_words(text: str) -> str:
     text = re.sub(r"\.(?=\w)", "", text)  # p.m. -> pm.
     text = alpha2digit(re.sub(r"[^\w\s']", " ", text), "en")
     return " ".join(text.split())
+
+
+def _loops(text: str) -> bool:
+    return _compression_ratio(text) > MAX_COMPRESSION_RATIO
 
 
 def _compression_ratio(text: str) -> float:

@@ -64,11 +64,14 @@ class Ct2Transcriber:
         self._pad_samples = [round(pad * SAMPLE_RATE) for pad in pads]
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: npt.NDArray[np.float32], prompt: str = "") -> Transcript:
+    def transcribe(
+        self, audio: npt.NDArray[np.float32], prompt: str = "", retry: bool = True
+    ) -> Transcript:
         """Transcribe 16 kHz mono audio, padded to the audio's length plus pad_seconds.
 
-        A decoding that loops or is unsure is tried once more with the longer retry padding:
-        short windows save most of the encoder's work but sometimes lose the end of speech.
+        A decoding that loops or is unsure is tried once more with the longer retry padding
+        (unless `retry` is False): short windows save most of the encoder's work but
+        sometimes lose the end of speech.
         """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
 
@@ -79,7 +82,8 @@ class Ct2Transcriber:
             return self._decode(features, prompt, audio.size)
 
         with self._lock:
-            transcript = short_windows(audio.size, self._pad_samples, decode, self.config)
+            pads = self._pad_samples if retry else self._pad_samples[:1]
+            transcript = short_windows(audio.size, pads, decode, self.config)
         if transcript is None:
             return self.transcribe_full_window(audio, prompt)
         return transcript

@@ -49,10 +49,13 @@ class OpenAiTranscriber:
         self._pad_samples = [round(pad * SAMPLE_RATE) for pad in pads]
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: npt.NDArray[np.float32], prompt: str = "") -> Transcript:
+    def transcribe(
+        self, audio: npt.NDArray[np.float32], prompt: str = "", retry: bool = True
+    ) -> Transcript:
         """Transcribe 16 kHz mono audio, padded to the audio's length plus pad_seconds.
 
-        As in asr_ct2: a loop or an unsure decoding is tried once more with a longer pad.
+        As in asr_ct2: a loop or an unsure decoding is tried once more with a longer pad,
+        unless `retry` is False.
         """
         import torch
 
@@ -60,7 +63,7 @@ class OpenAiTranscriber:
         with self._lock, torch.inference_mode():
             transcript = short_windows(
                 audio.size,
-                self._pad_samples,
+                self._pad_samples if retry else self._pad_samples[:1],
                 lambda frames: self._decode(audio, frames, prompt),
                 self.config,
             )

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from daemon import conversation
+from daemon.asr import without_repeats, worth_retrying
 from daemon.events import TextTranscribed
 from skills.base import NONE_INTENT, IntentRequest, ScheduledItem, Scheduler, SkillContext
 
@@ -74,6 +75,7 @@ Reason = Literal[
     "low_confidence",
     "would_not_act",
     "not_heard",
+    "unsure",
     "question_open",
 ]
 
@@ -177,7 +179,12 @@ class Preview:
 
 async def preview(runner: TurnRunner, audio: Audio) -> Preview:
     """Transcribe and parse `audio` as a turn would, and judge whether it is complete."""
-    transcript, asr_ms = await runner.transcribe(audio)
+    # One decoding: a second try with a longer window would cost about 500 ms, and the full
+    # silence (which keeps the retry) usually comes first. A loop of the command is the command.
+    transcript, asr_ms = await runner.transcribe(audio, retry=False)
+    transcript = without_repeats(transcript, runner.loaded.config.asr)
+    if worth_retrying(transcript):
+        return Preview(transcript, None, Verdict(False, "unsure"), asr_ms, 0.0)
     if not transcript.accepted:
         return Preview(transcript, None, Verdict(False, "not_heard"), asr_ms, 0.0)
     if runner.parser is None:

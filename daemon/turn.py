@@ -209,8 +209,9 @@ class TurnRunner:
         """Whether a question is open: the listener hears the answer without a wake word."""
         return self._pending is not None and self._clock() < self._pending[1]
 
-    async def transcribe(self, audio: np.ndarray) -> tuple[Transcript, float]:
-        """Whisper on one utterance, prompted with the home's names; and its time in ms."""
+    async def transcribe(self, audio: np.ndarray, retry: bool = True) -> tuple[Transcript, float]:
+        """Whisper on one utterance, prompted with the home's names; and its time in ms.
+        `retry` False: one decoding, no second try with a longer window (Transcriber)."""
         if self.transcriber is None:
             raise HomevoxError("asr_not_loaded", "speech recognition is not loaded")
         if not self._prompt:
@@ -218,7 +219,9 @@ class TurnRunner:
 
             self._prompt = initial_prompt([d.name for d in self.home.devices], self.home.rooms)
         started = time.perf_counter()
-        transcript = await asyncio.to_thread(self.transcriber.transcribe, audio, self._prompt)
+        transcript = await asyncio.to_thread(
+            self.transcriber.transcribe, audio, self._prompt, retry
+        )
         return transcript, (time.perf_counter() - started) * 1000
 
     async def run_audio(self, audio: np.ndarray) -> TurnResult:

@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import jiwer
@@ -18,10 +19,12 @@ import soundfile
 from daemon.asr import (
     AsrError,
     Transcriber,
+    collapse_repeats,
     comparable_words,
     initial_prompt,
     judge,
     load_transcriber,
+    without_repeats,
 )
 from daemon.asr_convert import openai_state_dict, read_ct2_model
 from daemon.asr_models import assemble_base, ct2_model_dir
@@ -112,6 +115,35 @@ def test_judge_rejects_known_hallucinations_and_loops() -> None:
     assert judge("Turn on the light.", **confident).accepted
     assert judge("Turn on the light.", 0.9, -0.1, 0.1, config).reason == "no_speech"
     assert judge("Turn on the light.", 0.1, -1.5, 0.1, config).reason == "low_logprob"
+
+
+LOOPS = [
+    # (Whisper's text, with its repeats collapsed)
+    ("Open the blinds. Open the blinds. Open the blinds. Open the", "Open the blinds."),
+    ("Turn off the lamp, turn off the lamp, turn off the", "Turn off the lamp,"),
+    ("turn on the light light light", "turn on the light"),
+    ("x y a b c a b c", "x y a b c"),
+    ("Turn on the light.", "Turn on the light."),
+    ("a b c a b", "a b c a b"),  # one repeat, cut off: not a loop
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "collapsed"), LOOPS)
+def test_exact_repeats_are_collapsed(text: str, collapsed: str) -> None:
+    assert collapse_repeats(text) == collapsed
+
+
+def test_a_loop_of_a_command_is_that_command_and_other_rejections_stay() -> None:
+    config = AsrConfig()
+    loop = judge("Open the blinds. " * 8 + "Open the", 0.01, -0.1, 0.1, config)
+    assert loop.reason == "hallucination"
+    collapsed = replace(loop, text="Open the blinds.", reason="", accepted=True)
+    assert without_repeats(loop, config) == collapsed
+    unsure = judge("Close, nachurtons.", 0.01, -1.5, 0.1, config)
+    assert without_repeats(unsure, config) == unsure
+    babble = judge("Thank you. " * 8, 0.01, -0.1, 0.1, config)
+    assert not without_repeats(babble, config).accepted  # "Thank you." is still invented
 
 
 def test_initial_prompt_lists_names_once_within_limit() -> None:

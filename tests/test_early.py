@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 from conftest import Mosquitto
 from mqtt_recorder import Recorder
+from noise import scene
 
-from daemon.asr import Transcriber, comparable_words
+from daemon.asr import Transcriber, Transcript, comparable_words
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.config import LoadedConfig, load_config
 from daemon.early import Reading, Speculator, Verdict, judge, preview
@@ -170,6 +171,45 @@ async def test_previews_of_real_speech_judge_without_acting(home: Home) -> None:
     assert home.recorder.commands(home.loaded.config.device_list()) == []
     assert list(home.scheduler.pending()) == []  # the timer was imagined, not set
     assert not home.runner.asks  # nor was a question left open
+
+
+# (command, voice and speed, what one tiny.en decoding of its audio at the first pause gives,
+# the verdict): at a pause just after the speech, tiny.en loops or is unsure on some commands.
+FIRST_PAUSES = [
+    ("turn on the kitchen light", "en-us", 160, "hallucination", "complete"),
+    ("open the bedroom blinds", "en+f3", 180, "hallucination", "complete"),
+    ("close the curtains", "en-us", 160, "low_logprob", "unsure"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("words", "voice", "speed", "once", "reason"), FIRST_PAUSES)
+async def test_a_pause_is_judged_from_one_decoding_and_a_loop_is_the_command(
+    home: Home, words: str, voice: str, speed: int, once: str, reason: str
+) -> None:
+    config = home.loaded.config
+    core = load_listening_core(config.audio, config.wake, use_wake_word=False)
+    audio = scene(espeak(words, voice, speed)).audio  # as bench/pipeline_bench.py hears it
+    events = [e for start in range(0, len(audio), BLOCK_SAMPLES)
+              for e in core.feed(audio[start : start + BLOCK_SAMPLES], 0.0)]  # fmt: skip
+    paused = next(event for event in events if isinstance(event, SpeechPaused))
+    first, _ = await home.runner.transcribe(paused.audio, retry=False)
+    assert first.reason == once, first  # what makes this case: tiny.en's first decoding
+    asked: list[bool] = []
+    transcriber = home.runner.transcriber
+    assert transcriber is not None
+
+    class Recording:
+        def transcribe(self, audio: Audio, prompt: str = "", retry: bool = True) -> Transcript:
+            asked.append(retry)
+            return transcriber.transcribe(audio, prompt, retry)
+
+    home.runner.transcriber = Recording()
+    seen = await preview(home.runner, paused.audio)
+    assert asked == [False]  # no second try with a longer window: the full silence has that
+    assert seen.verdict.reason == reason, seen.transcript
+    if reason == "complete":
+        assert comparable_words(seen.transcript.text) == comparable_words(words)
 
 
 def silence(seconds: float) -> Audio:
