@@ -11,7 +11,7 @@ import pytest
 from daemon.config import PhraseConfig
 from daemon.nlu import channel
 from daemon.nlu.compound import split_points, split_text
-from daemon.nlu.data import LABELS, TAGS, generate, sentence_files, words_and_tags
+from daemon.nlu.data import LABELS, TAGS, generate, perturb, sentence_files, words_and_tags
 from daemon.nlu.parse import spans_from_tags
 from daemon.nlu.templates import Sampler, TemplateError, parse_template
 from daemon.nlu.train import TrainSettings, data_fingerprint, is_current, phrase_examples
@@ -63,8 +63,8 @@ def test_bad_templates_are_rejected(bad: str) -> None:
 
 def test_generation_is_reproducible_varied_and_tagged() -> None:
     files = sentence_files()
-    first = generate(files, 40, 200, seed=3)
-    again = generate(files, 40, 200, seed=3)
+    first = generate(files, 40, 200, seed=3, perturb_share=0.3)
+    again = generate(files, 40, 200, seed=3, perturb_share=0.3)
     assert first == again
     for label in LABELS:
         texts = {e.text.lower() for e in first if e.intent == label}
@@ -75,6 +75,22 @@ def test_generation_is_reproducible_varied_and_tagged() -> None:
     joined = " ".join(e.text for e in generate(files, 300, 10, seed=1))
     for form in ("%", "p.m.", "?", "."):
         assert form in joined
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_perturbed_sentence_keeps_its_slots_and_its_meaning_words(seed: int) -> None:
+    words = ("Please", "turn", "off", "the", "kitchen", "light", "in", "the", "hall")
+    tags = ("O", "O", "O", "O", "B-device", "I-device", "O", "O", "B-room")
+    heard, heard_tags = perturb(words, tags, random.Random(seed))
+    assert len(heard) == len(heard_tags) and abs(len(heard) - len(words)) == 1
+    slots = [(w, t) for w, t in zip(words, tags, strict=True) if t != "O"]
+    assert [(w, t) for w, t in zip(heard, heard_tags, strict=True) if t != "O"] == slots
+    assert {"turn", "off"} <= set(heard)
+    if len(heard) < len(words):
+        dropped = list(words)
+        for word in heard:
+            dropped.remove(word)
+        assert [w.lower() for w in dropped] in (["please"], ["the"])
 
 
 def test_channel_alignment_carries_tags_to_the_transcript() -> None:
@@ -149,6 +165,13 @@ def test_split_only_at_conjunctions_outside_slots() -> None:
     colour = "set the lamp to black and white"
     colour_tags = ["O", "O", "B-device", "O", "B-color", "I-color", "I-color"]
     assert split_points(colour, _words(colour), colour_tags) == []
+    # A tagger that runs a span on over the conjunction still splits there.
+    overrun = ["O", "O", "O", "B-device", "I-device", "I-device", "O", "B-device", "I-device"]
+    assert split_points(text, _words(text), overrun) == [5]
+    # "an hour and a half": the conjunction inside a span that goes on is not a split.
+    timer = "set a timer for an hour and a half"
+    timer_tags = ["O", "O", "O", "O", "B-duration", *["I-duration"] * 4]
+    assert split_points(timer, _words(timer), timer_tags) == []
 
 
 def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:

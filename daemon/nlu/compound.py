@@ -41,7 +41,10 @@ def split_points(text: str, words: Sequence[tuple[int, int]], tags: Sequence[str
     points: list[int] = []
     for index in range(1, len(words) - 1):
         word = _bare(text[words[index][0] : words[index][1]])
-        if word not in CONJUNCTIONS or tags[index] != "O":
+        # No slot value ends in a conjunction: one tagged as the last word of a span
+        # ("the kitchen light and | close the curtains") is outside it.
+        ends_span = tags[index].startswith("I-") and not tags[index + 1].startswith("I-")
+        if word not in CONJUNCTIONS or (tags[index] != "O" and not ends_span):
             continue
         if points and points[-1] == index - 1:
             continue  # "and then": one split

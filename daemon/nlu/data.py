@@ -28,8 +28,10 @@ TAGS: tuple[str, ...] = ("O", *(f"{prefix}-{slot}" for slot in SLOT_NAMES for pr
 _PREFIXES = (
     "please", "please,", "could you", "could you please", "can you", "would you", "hey", "hey,",
     "ok", "okay,", "um", "uh,", "hey homevox", "hey jarvis,", "i want you to", "i'd like you to",
-    "go ahead and", "quickly", "now", "so", "right,", "computer,",
+    "go ahead and", "quickly", "now", "so", "right,", "computer,", "alexa,", "hey mycroft",
+    "jarvis", "hey google,", "assistant,", "hey computer", "homevox,", "ok jarvis",
 )  # fmt: skip
+"""Fillers and assistant names that Whisper may keep at the start of a command."""
 _QUESTION_PREFIXES = (
     "hey",
     "hey,",
@@ -41,6 +43,9 @@ _QUESTION_PREFIXES = (
     "hey homevox",
     "uh,",
     "excuse me,",
+    "alexa,",
+    "jarvis,",
+    "hey mycroft,",
 )
 _SUFFIXES = (
     "please",
@@ -157,6 +162,34 @@ def whisper_style(
     return Example(tuple(words), tuple(tags), "")
 
 
+_DROPPABLE = frozenset(
+    {"the", "a", "an", "my", "our", "your", "some", "please", "can", "could", "would", "you"}
+    | {"me", "for", "just", "of", "all"}
+)
+"""Words whose loss leaves a command's meaning intact (Whisper and hurried speakers drop them)."""
+
+
+def perturb(
+    words: Sequence[str], tags: Sequence[str], rng: random.Random
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The sentence as heard less cleanly: a function word dropped, or a word said twice.
+
+    Only words outside every slot are touched, and never one that carries the intent ("on",
+    "off", "up", "down" are not droppable), so the label stays true.
+    """
+    words, tags = list(words), list(tags)
+    outside = [i for i, tag in enumerate(tags) if tag == "O"]
+    droppable = [i for i in outside if words[i].lower().strip(",.?!") in _DROPPABLE]
+    if droppable and len(words) > 3 and rng.random() < 0.7:
+        index = rng.choice(droppable)
+        del words[index], tags[index]
+    elif outside:
+        index = rng.choice(outside)
+        words.insert(index, words[index].strip(",.?!"))
+        tags.insert(index, "O")
+    return tuple(words), tuple(tags)
+
+
 _QUESTION_STARTS = (
     "what", "is", "are", "how", "when", "which", "do", "does", "did", "can", "could", "will",
     "who", "where", "why", "have", "has", "tell",
@@ -164,9 +197,16 @@ _QUESTION_STARTS = (
 
 
 def generate(
-    files: Sequence[SentenceFile], per_intent: int, none_count: int, seed: int
+    files: Sequence[SentenceFile],
+    per_intent: int,
+    none_count: int,
+    seed: int,
+    perturb_share: float = 0.0,
 ) -> list[Example]:
-    """`per_intent` distinct examples for each intent and `none_count` for `none`, reproducibly."""
+    """`per_intent` distinct examples for each intent and `none_count` for `none`, reproducibly.
+
+    A `perturb_share` of them are heard less cleanly (see `perturb`).
+    """
     rng = random.Random(seed)
     by_intent: dict[str, list[tuple[str, Mapping[str, Sequence[str]]]]] = {
         label: [] for label in LABELS
@@ -175,11 +215,15 @@ def generate(
         for intent, templates in file.intents.items():
             by_intent[intent].extend((template, file.lists) for template in templates)
     examples: list[Example] = []
+    # Perturbation draws from its own stream, so the clean sentences stay the same.
+    perturb_rng = random.Random(seed + 1)
     for intent in LABELS:
         if not by_intent[intent]:
             raise TemplateError(f"intent {intent} has no sentences")
         wanted = none_count if intent == NONE_INTENT else per_intent
-        examples.extend(_sample_intent(intent, by_intent[intent], wanted, rng))
+        examples.extend(
+            _sample_intent(intent, by_intent[intent], wanted, rng, perturb_share, perturb_rng)
+        )
     return examples
 
 
@@ -188,6 +232,8 @@ def _sample_intent(
     templates: Sequence[tuple[str, Mapping[str, Sequence[str]]]],
     wanted: int,
     rng: random.Random,
+    perturb_share: float = 0.0,
+    perturb_rng: random.Random | None = None,
 ) -> list[Example]:
     samplers: dict[int, Sampler] = {}
     seen: set[str] = set()
@@ -209,6 +255,8 @@ def _sample_intent(
         if intent == NONE_INTENT:
             tags = ("O",) * len(tags)
         question = bool(words) and words[0].lower() in _QUESTION_STARTS
+        if perturb_rng is not None and perturb_rng.random() < perturb_share:
+            words, tags = perturb(words, tags, perturb_rng)
         styled = whisper_style(words, tags, rng, question)
         if styled is None:
             continue
