@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from daemon.command_start import after_wake_word
 from daemon.vad import (
     FRAME_SAMPLES,
     SAMPLE_RATE,
@@ -25,7 +26,7 @@ from daemon.vad import (
     UtteranceDiscarded,
     UtteranceEnded,
 )
-from daemon.wake import CHUNK_SAMPLES, WakeWordDetector, load_wake_word
+from daemon.wake import CHUNK_SAMPLES, RecentChunks, WakeWordDetector, load_wake_word
 
 if TYPE_CHECKING:
     from daemon.config import AudioConfig, WakeConfig
@@ -99,7 +100,10 @@ class ListeningCore:
 
     def __init__(self, audio: AudioConfig, wake: WakeWordDetector | None, vad: SileroVad) -> None:
         self._wake = wake
+        self._recent = RecentChunks(wake.threshold if wake else 0.5)
+        """While waiting: the chunks a command said right after the wake word begins in."""
         self._vad = vad
+        self._speech_threshold = audio.vad_threshold
         self._endpointer = Endpointer(audio)
         self._pending = np.zeros(0, dtype=np.float32)
         self._consumed = 0
@@ -135,6 +139,7 @@ class ListeningCore:
             self._trigger = None
             self._deadline_seconds = None
             self._wake.reset()
+            self._recent.clear()
 
     def open_follow_up(self, seconds: float) -> None:
         """Accept a command without the wake word for `seconds` (thread-safe: applied on the
@@ -185,7 +190,12 @@ class ListeningCore:
             self._start_command("follow_up")
         self._deadline_seconds = self.stream_seconds + seconds
 
-    def _start_command(self, trigger: Trigger) -> None:
+    def _start_command(self, trigger: Trigger, replay: Audio | None = None) -> None:
+        """Listen for a command from now on, or from `replay`, the latest audio routed
+        (it is routed again, to the VAD this time, stream time rewound to its start)."""
+        if replay is not None and len(replay):
+            self._pending = np.concatenate([replay, self._pending])
+            self._consumed -= len(replay)
         self._trigger = trigger
         self._vad.reset()
         self._endpointer.reset(at_seconds=self.stream_seconds)
@@ -197,6 +207,7 @@ class ListeningCore:
         self._trigger = None
         self._deadline_seconds = None
         self._wake.reset()
+        self._recent.clear()
 
     def _listen_for_wake(
         self, chunk: Audio, arrived: float, end_seconds: float
@@ -205,10 +216,13 @@ class ListeningCore:
         started = time.perf_counter()
         score = self._wake.score(chunk)
         self.wake_seconds += time.perf_counter() - started
+        self._recent.add(chunk, score)
         if score < self._wake.threshold:
             return []
         now = self.stream_seconds
-        self._start_command("wake_word")
+        # The detection comes 0.1-0.4 s after the wake word: a command said without a pause
+        # has begun by then, so it starts where the wake word ended, not here.
+        self._start_command("wake_word", self._after_wake_word())
         return [
             WakeWordDetected(
                 model=self._wake.model_name,
@@ -217,6 +231,15 @@ class ListeningCore:
                 monotonic=arrived - (end_seconds - now),
             )
         ]
+
+    def _after_wake_word(self) -> Audio:
+        """The audio routed since the wake word ended (command_start.after_wake_word)."""
+        started = time.perf_counter()
+        recent, score_end = self._recent.wake_word_end()
+        self._recent.clear()
+        replay = after_wake_word(self._vad, self._speech_threshold, recent, score_end)
+        self.vad_seconds += time.perf_counter() - started
+        return replay
 
     def _listen_for_command(
         self, frame: Audio, arrived: float, end_seconds: float

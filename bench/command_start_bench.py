@@ -1,0 +1,130 @@
+"""Where a command starts after the wake word: is its first word heard, is the wake word left out?
+
+espeak-ng's "hey jarvis" followed by a command after a pause of 0 (said straight on), 0.1 or
+0.25 s, or as one sentence with a comma; each scene goes through the listening core (wake word,
+Silero VAD, endpointer) and the command it cuts through Whisper tiny.en with the daemon's
+prompt. Side by side in one run: homevox (the command starts where the wake word ended) and
+the command starting at the wake word's detection, as before.
+
+    .venv/bin/python bench/command_start_bench.py          # about 3 minutes on 2 cores
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jiwer
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from daemon.asr import comparable_words, initial_prompt, load_transcriber  # noqa: E402
+from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
+from daemon.config import AsrConfig, load_config  # noqa: E402
+from daemon.listener import ListeningCore, UtteranceCaptured, load_listening_core  # noqa: E402
+
+COMMANDS = [
+    "what time is it",
+    "turn on the kitchen light",
+    "close the bedroom curtains",
+    "set a timer for ten minutes",
+    "dim the desk lamp to thirty percent",
+]
+VOICES = [("en-us", 140), ("en-us", 170), ("en", 140), ("en-gb", 160), ("en+f3", 160)]
+VOICES += [("en-us+m3", 150), ("en-gb-x-rp", 150)]
+PAUSES = ["none", "0.1 s", "0.25 s", "comma"]
+
+
+def trimmed(audio: Audio) -> Audio:
+    """espeak-ng's audio without its leading and trailing silence."""
+    loud = np.flatnonzero(np.abs(audio) > 0.01)
+    return audio[loud[0] : loud[-1] + 1]
+
+
+def spoken(command: str, voice: str, speed: int, pause: str) -> Audio:
+    if pause == "comma":
+        return espeak(f"hey jarvis, {command}", voice, speed)
+    gap = 0.0 if pause == "none" else float(pause.split()[0])
+    wake = trimmed(espeak("hey jarvis", voice, speed))
+    silence = np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32)
+    return np.concatenate([wake, silence, trimmed(espeak(command, voice, speed))])
+
+
+@dataclass
+class Side:
+    core: ListeningCore
+    said: dict[str, list[str]] = field(default_factory=dict)
+    heard: dict[str, list[str]] = field(default_factory=dict)
+
+
+def from_detection(core: ListeningCore) -> ListeningCore:
+    """The baseline, as before: the command starts at the detection (the bench swaps the
+    one step compared)."""
+    after = core._after_wake_word
+    core._after_wake_word = lambda: after()[:0]  # type: ignore[method-assign]
+    return core
+
+
+def main() -> None:
+    loaded = load_config(ROOT / "config.toml")
+    config = loaded.config
+    audio_config = config.audio.model_copy(update={"early_silence_seconds": 0.0})
+    sides = {
+        "homevox": Side(load_listening_core(audio_config, config.wake)),
+        "from the detection": Side(from_detection(load_listening_core(audio_config, config.wake))),
+    }
+    transcriber = load_transcriber(AsrConfig(model="tiny.en"))
+    devices = config.device_list()
+    rooms = list(dict.fromkeys([config.assistant.room, *(device.room for device in devices)]))
+    prompt = initial_prompt([device.name for device in devices], rooms)
+    lead = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    tail = np.zeros(int(1.5 * SAMPLE_RATE), dtype=np.float32)
+    for pause in PAUSES:
+        for voice, speed in VOICES:
+            for number, command in enumerate(COMMANDS):
+                phase = np.zeros(number * 317, dtype=np.float32)  # not block-aligned
+                scene = np.concatenate([lead, phase, spoken(command, voice, speed, pause), tail])
+                for side in sides.values():
+                    side.core.reset()
+                    cut = [e for start in range(0, len(scene), 1280)
+                           for e in side.core.feed(scene[start : start + 1280], 0.0)
+                           if isinstance(e, UtteranceCaptured)]  # fmt: skip
+                    text = transcriber.transcribe(cut[0].audio, prompt).text if cut else ""
+                    side.said.setdefault(pause, []).append(comparable_words(command))
+                    side.heard.setdefault(pause, []).append(comparable_words(text) or "-")
+    report(sides)
+
+
+def report(sides: dict[str, Side]) -> None:
+    count = len(VOICES) * len(COMMANDS)
+    print(
+        f"\n## Command right after the wake word ({count} scenes per pause: {len(COMMANDS)} "
+        f"commands x {len(VOICES)} voices/speeds, Whisper tiny.en)\n"
+    )
+    names = list(sides)
+    print(
+        "| pause after 'hey jarvis' | "
+        + " | ".join(f"{n}: first word heard | wake word heard first | WER" for n in names)
+        + " |"
+    )
+    print("|---|" + "---|---|---|" * len(names))
+    for pause in PAUSES:
+        cells = []
+        for side in sides.values():
+            said, heard = side.said[pause], side.heard[pause]
+            first = sum(h.split()[0] == s.split()[0] for s, h in zip(said, heard, strict=True))
+            # An extra word in front of the command: the wake word's audio was included.
+            extra = sum(
+                h.split()[:1] != s.split()[:1] and h.split()[1:2] == s.split()[:1]
+                for s, h in zip(said, heard, strict=True)
+            )
+            wer = 100 * jiwer.wer(said, heard)
+            cells.append(f"{first}/{len(said)} | {extra}/{len(said)} | {wer:.1f} %")
+        print(f"| {pause} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
