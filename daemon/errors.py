@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class HomevoxError(Exception):
-    """A failure a user can act on. `code` is stable (logs, JSON); str() is one line saying what to do."""
+    """A failure a user can act on.
+
+    `code` is stable (logs, JSON); str() is one line saying what to do.
+    """
 
     code: str = "error"
 

@@ -150,7 +150,9 @@ class ScheduledItem:
 class Scheduler(Protocol):
     """Persistent reminders, timers and scheduled actions (daemon/scheduler.py)."""
 
-    def add_reminder(self, text: str, due: datetime, recurrence: str | None = None) -> ScheduledItem: ...
+    def add_reminder(
+        self, text: str, due: datetime, recurrence: str | None = None
+    ) -> ScheduledItem: ...
 
     def add_timer(self, name: str, seconds: float) -> ScheduledItem: ...
 

@@ -4,4 +4,12 @@ from types import ModuleType
 
 from skills import clock, curtains, device_state, lights, reminders, thermostat, timers
 
-SKILLS: tuple[ModuleType, ...] = (lights, thermostat, curtains, device_state, clock, reminders, timers)
+SKILLS: tuple[ModuleType, ...] = (
+    lights,
+    thermostat,
+    curtains,
+    device_state,
+    clock,
+    reminders,
+    timers,
+)
