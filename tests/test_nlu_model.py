@@ -10,7 +10,7 @@ import pytest
 
 from daemon.config import PhraseConfig
 from daemon.nlu import channel
-from daemon.nlu.compound import split_points, split_text
+from daemon.nlu.compound import mend_tags, split_points, split_text
 from daemon.nlu.data import LABELS, TAGS, generate, perturb, sentence_files, words_and_tags
 from daemon.nlu.parse import spans_from_tags
 from daemon.nlu.templates import Sampler, TemplateError, parse_template
@@ -165,13 +165,27 @@ def test_split_only_at_conjunctions_outside_slots() -> None:
     colour = "set the lamp to black and white"
     colour_tags = ["O", "O", "B-device", "O", "B-color", "I-color", "I-color"]
     assert split_points(colour, _words(colour), colour_tags) == []
-    # A tagger that runs a span on over the conjunction still splits there.
-    overrun = ["O", "O", "O", "B-device", "I-device", "I-device", "O", "B-device", "I-device"]
-    assert split_points(text, _words(text), overrun) == [5]
-    # "an hour and a half": the conjunction inside a span that goes on is not a split.
+
+
+def test_a_span_run_over_a_conjunction_is_mended() -> None:
+    text = "turn off the kitchen light and close the curtains"
+    overrun = ["O", "O", "O", "B-device", "I-device", "I-device", "O", "O", "B-device"]
+    mended = mend_tags(text, _words(text), overrun)
+    assert mended[5] == "O" and split_points(text, _words(text), mended) == [5]
     timer = "set a timer for an hour and a half"
-    timer_tags = ["O", "O", "O", "O", "B-duration", *["I-duration"] * 4]
-    assert split_points(timer, _words(timer), timer_tags) == []
+    broken = ["O", "O", "O", "O", "B-duration", "I-duration", "I-duration", "B-duration"]
+    mended = mend_tags(timer, _words(timer), [*broken, "I-duration"])
+    assert mended == ["O", "O", "O", "O", "B-duration", *["I-duration"] * 4]
+    assert split_points(timer, _words(timer), mended) == []
+    colour = "set the lamp to black and white"
+    colour_tags = ["O", "O", "B-device", "O", "B-color", "I-color", "I-color"]
+    assert mend_tags(colour, _words(colour), colour_tags) == colour_tags
+    started = ["O", "O", "B-device", "O", "B-color", "B-color", "I-color"]
+    assert mend_tags(colour, _words(colour), started) == colour_tags
+    two_lights = "turn on the lamp and the hall light"
+    two_tags = ["O", "O", "O", "B-device", "B-device", "O", "B-device", "I-device"]
+    mended = mend_tags(two_lights, _words(two_lights), two_tags)
+    assert mended == ["O", "O", "O", "B-device", "O", "O", "B-device", "I-device"]
 
 
 def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:

@@ -41,10 +41,7 @@ def split_points(text: str, words: Sequence[tuple[int, int]], tags: Sequence[str
     points: list[int] = []
     for index in range(1, len(words) - 1):
         word = _bare(text[words[index][0] : words[index][1]])
-        # No slot value ends in a conjunction: one tagged as the last word of a span
-        # ("the kitchen light and | close the curtains") is outside it.
-        ends_span = tags[index].startswith("I-") and not tags[index + 1].startswith("I-")
-        if word not in CONJUNCTIONS or (tags[index] != "O" and not ends_span):
+        if word not in CONJUNCTIONS or tags[index] != "O":
             continue
         if points and points[-1] == index - 1:
             continue  # "and then": one split
@@ -53,6 +50,34 @@ def split_points(text: str, words: Sequence[tuple[int, int]], tags: Sequence[str
             continue
         points.append(index)
     return points[: MAX_PARTS - 1]
+
+
+def mend_tags(text: str, words: Sequence[tuple[int, int]], tags: Sequence[str]) -> list[str]:
+    """The tagger's word tags with a conjunction at the edge of a span put right.
+
+    No slot value ends or begins with a conjunction. Tagged at either edge of a span, it joins
+    that span to a neighbouring span of the same slot as one value ("an hour and | a half",
+    "black | and white"); with no such neighbour it joins two commands and is outside the span
+    ("the kitchen light and | close the curtains").
+    """
+    mended = list(tags)
+    for index, tag in enumerate(mended):
+        if tag == "O" or _bare(text[words[index][0] : words[index][1]]) not in CONJUNCTIONS:
+            continue
+        slot = tag[2:]
+        after = mended[index + 1] if index + 1 < len(mended) else "O"
+        before = mended[index - 1] if index > 0 else "O"
+        if tag.startswith("B-"):  # a span begins with it: part of the one before, or none
+            if before[2:] != slot:
+                mended[index] = "O"
+                continue
+            mended[index] = f"I-{slot}"
+        if not after.startswith("I-"):  # the span ends with it
+            if after == f"B-{slot}":
+                mended[index + 1] = f"I-{slot}"
+            else:
+                mended[index] = "O"
+    return mended
 
 
 def split_text(text: str, points: Sequence[int]) -> list[Part]:

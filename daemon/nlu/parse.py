@@ -11,7 +11,14 @@ from pathlib import Path
 from daemon.config import PhraseConfig
 from daemon.errors import HomevoxError
 from daemon.nlu.backend import Backend, load_backend
-from daemon.nlu.compound import Part, carry_over, name_referent, split_points, split_text
+from daemon.nlu.compound import (
+    Part,
+    carry_over,
+    mend_tags,
+    name_referent,
+    split_points,
+    split_text,
+)
 from daemon.nlu.runtime import softmax
 from skills.base import INTENT_NAMES, NONE_INTENT
 
@@ -237,7 +244,8 @@ class IntentParser:
                 for position, word in enumerate(word_starts[row]):
                     if word >= 0:
                         word_tags[word] = self.tags[tag_ids[row][position]]
-                out[i] = _Raw(tuple(probs[row]), tuple(word_tags), offsets[row])
+                mended = mend_tags(texts[i], offsets[row], word_tags)
+                out[i] = _Raw(tuple(probs[row]), tuple(mended), offsets[row])
         return [raw for raw in out if raw is not None]
 
 
