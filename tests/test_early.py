@@ -12,25 +12,23 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 from conftest import Mosquitto
 from mqtt_recorder import Recorder
 from noise import scene
+from running_home import running_home
 
 from daemon.asr import Transcriber, Transcript, comparable_words
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.config import LoadedConfig, load_config
 from daemon.early import Reading, Speculator, Verdict, judge, preview
 from daemon.listener import Listener, ListenerEvent, UtteranceCaptured, load_listening_core
-from daemon.mqtt import MqttLink
+from daemon.nlu.parse import IntentParser
 from daemon.scheduler import HomeScheduler
-from daemon.sim import VirtualHome
 from daemon.turn import TurnResult, TurnRunner, load_parser
 from daemon.vad import SpeechPaused, SpeechResumed, SpeechStarted
-from skills.base import IntentRequest, ScheduledItem
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCK_SAMPLES = 1280
@@ -97,47 +95,24 @@ def loaded() -> LoadedConfig:
 
 
 @pytest.fixture(scope="module")
-def parser(loaded: LoadedConfig):  # type: ignore[no-untyped-def]
+def parser(loaded: LoadedConfig) -> IntentParser:
     """The trained model the daemon uses (not retrained here: a test of the listener)."""
     return load_parser(loaded)
 
 
 @pytest.fixture
 async def home(
-    loaded: LoadedConfig, parser: object, transcriber: Transcriber, mosquitto: Mosquitto,
+    loaded: LoadedConfig, parser: IntentParser, transcriber: Transcriber, mosquitto: Mosquitto,
     tmp_path: Path,
 ) -> AsyncIterator[Home]:  # fmt: skip
-    config = loaded.config
-    devices = config.device_list()
-    virtual = VirtualHome(devices, mosquitto.host, mosquitto.port)
-    await virtual.start()
-    link = MqttLink(config.mqtt, config.assistant.name, devices, mosquitto.host, mosquitto.port)
-    await link.start()
-    assert await link.wait_connected(5)
-
-    async def on_due(item: ScheduledItem, missed: bool) -> None:
-        pass
-
-    async def run_action(request: IntentRequest) -> None:
-        pass
-
-    scheduler = HomeScheduler(tmp_path, ZoneInfo("UTC"), on_due, run_action)
-    await scheduler.start()
-    runner = TurnRunner(
-        loaded,
-        link=link,
-        parser=parser,
-        transcriber=transcriber,
-        scheduler=scheduler,  # type: ignore[arg-type]
-    )
     recorder = Recorder(mosquitto.host, mosquitto.port)
     try:
-        yield Home(loaded, runner, scheduler, recorder)
+        async with running_home(
+            loaded, parser, transcriber, mosquitto.host, mosquitto.port, tmp_path
+        ) as running:
+            yield Home(loaded, running.runner, running.scheduler, recorder)
     finally:
         recorder.close()
-        await scheduler.stop()
-        await link.stop()
-        await virtual.stop()
 
 
 # (spoken command, espeak-ng voice and speed, expected verdict reason) for the real Whisper,

@@ -13,25 +13,22 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 from conftest import Mosquitto
 from mqtt_recorder import Recorder
 from noise import HOME_COMMANDS, HomeCommand, scene, silence
+from running_home import running_home
 from virtual_mic import NOT_FOR_HOMEVOX, noise, tones
 
 from daemon.asr import Transcriber
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.config import LoadedConfig, load_config
 from daemon.listener import ListeningCore, UtteranceCaptured, WakeWordDetected, load_listening_core
-from daemon.mqtt import MqttLink
 from daemon.nlu.parse import IntentParser
 from daemon.scheduler import HomeScheduler
-from daemon.sim import VirtualHome
 from daemon.turn import TurnResult, TurnRunner, load_asr_stage, load_parser
-from skills.base import IntentRequest, ScheduledItem
 
 pytestmark = pytest.mark.slow
 
@@ -160,35 +157,10 @@ class Hearing:
 
 @pytest.fixture
 async def home(models: Models, mosquitto: Mosquitto, tmp_path: Path) -> AsyncIterator[Hearing]:
-    config = models.loaded.config
-    devices = config.device_list()
-    virtual = VirtualHome(devices, mosquitto.host, mosquitto.port)
-    await virtual.start()
-    link = MqttLink(config.mqtt, config.assistant.name, devices, mosquitto.host, mosquitto.port)
-    await link.start()
-    assert await link.wait_connected(5)
-
-    async def on_due(item: ScheduledItem, missed: bool) -> None:
-        pass
-
-    async def run_action(request: IntentRequest) -> None:
-        pass
-
-    scheduler = HomeScheduler(tmp_path, ZoneInfo("UTC"), on_due, run_action)
-    await scheduler.start()
-    runner = TurnRunner(
-        models.loaded,
-        link=link,
-        parser=models.parser,
-        transcriber=models.transcriber,
-        scheduler=scheduler,
-    )
-    try:
-        yield Hearing(models, runner, scheduler)
-    finally:
-        await scheduler.stop()
-        await link.stop()
-        await virtual.stop()
+    async with running_home(
+        models.loaded, models.parser, models.transcriber, mosquitto.host, mosquitto.port, tmp_path
+    ) as running:
+        yield Hearing(models, running.runner, running.scheduler)
 
 
 @pytest.fixture
