@@ -58,10 +58,7 @@ class Ct2Transcriber:
             model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en"
         )
         self._suppress = list(get_suppressed_tokens(self._tokenizer, (-1,)))
-        pads = [config.pad_seconds]
-        if retry_pad_seconds is not None and retry_pad_seconds > config.pad_seconds:
-            pads.append(retry_pad_seconds)
-        self._pad_samples = [round(pad * SAMPLE_RATE) for pad in pads]
+        self._pad_samples = pad_samples(config, retry_pad_seconds)
         self._lock = threading.Lock()
 
     def transcribe(
@@ -152,6 +149,15 @@ def even_frames(samples: int) -> int:
     """Log-mel frames covering `samples`, rounded up to an even count (the encoder halves it)."""
     frames = math.ceil(samples / HOP_SAMPLES)
     return frames + frames % 2
+
+
+def pad_samples(config: AsrConfig, retry_pad_seconds: float | None) -> list[int]:
+    """The silences (in samples) each short window pads a command with: the configured one,
+    then the longer retry when there is one."""
+    pads = [config.pad_seconds]
+    if retry_pad_seconds is not None and retry_pad_seconds > config.pad_seconds:
+        pads.append(retry_pad_seconds)
+    return [round(pad * SAMPLE_RATE) for pad in pads]
 
 
 def short_windows(

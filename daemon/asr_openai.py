@@ -22,6 +22,7 @@ from daemon.asr_ct2 import (
     HOP_SAMPLES,
     RETRY_PAD_SECONDS,
     TOKENS_PER_SECOND_LIMIT,
+    pad_samples,
     short_windows,
 )
 from daemon.asr_models import ct2_model_dir, user_path
@@ -43,10 +44,7 @@ class OpenAiTranscriber:
         """The whisper.model.Whisper instance (encoder wrapped for short windows)."""
         self.config = config
         self._whisper = whisper
-        pads = [config.pad_seconds]
-        if retry_pad_seconds is not None and retry_pad_seconds > config.pad_seconds:
-            pads.append(retry_pad_seconds)
-        self._pad_samples = [round(pad * SAMPLE_RATE) for pad in pads]
+        self._pad_samples = pad_samples(config, retry_pad_seconds)
         self._lock = threading.Lock()
 
     def transcribe(
