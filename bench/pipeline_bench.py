@@ -47,10 +47,12 @@ from daemon.asr import Transcriber, Transcript, comparable_words  # noqa: E402
 from daemon.asr_ct2 import Ct2Transcriber  # noqa: E402
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
 from daemon.config import LoadedConfig, load_config  # noqa: E402
+from daemon.continuation import Continuation  # noqa: E402
 from daemon.early import Preview, preview, run_preview  # noqa: E402
 from daemon.listener import (  # noqa: E402
     Listener,
     ListeningCore,
+    Trigger,
     UtteranceCaptured,
     WakeWordDetected,
     load_listening_core,
@@ -320,6 +322,8 @@ class Endpointed:
     """Stream time when its judgement began (early commits only; else decided_at)."""
     seen: Preview | None
     """The committed preview (early commits); None when the full silence ended it."""
+    trigger: Trigger = "always"
+    """"continuation" when said within continuation_seconds of an early commit."""
 
 
 async def endpoint(
@@ -338,7 +342,7 @@ async def endpoint(
             judging = None
             captured = core.commit_early(paused.pause) if seen.verdict.commit else None
             if captured is not None:
-                cut.append(Endpointed(captured.audio, ready, began, seen))
+                cut.append(Endpointed(captured.audio, ready, began, seen, captured.trigger))
         started = time.perf_counter()
         events = core.feed(audio[offset : offset + BLOCK_SAMPLES], 0.0)
         now = block_end + time.perf_counter() - started
@@ -346,7 +350,7 @@ async def endpoint(
             if isinstance(event, SpeechResumed | UtteranceCaptured):
                 judging = None
             if isinstance(event, UtteranceCaptured):
-                cut.append(Endpointed(event.audio, now, now, None))
+                cut.append(Endpointed(event.audio, now, now, None, event.trigger))
             elif isinstance(event, SpeechPaused):
                 started = time.perf_counter()
                 seen = await preview(pipe.runner, event.audio)
@@ -415,6 +419,8 @@ class EarlyPath:
     early: int = 0
     misses: list[str] = field(default_factory=list)
     cut_at_pause: list[str] = field(default_factory=list)
+    left_wrong: list[str] = field(default_factory=list)
+    """Of cut_at_pause: not completed by the continuation (daemon.continuation)."""
     waited: list[str] = field(default_factory=list)
     """Commands judged at a pause and not ended there: what was heard, and why."""
 
@@ -470,7 +476,7 @@ async def compare_early(pipe: Pipeline, voices: int) -> dict[str, EarlyPath]:
                     )
                 for stage, ms in (row or {}).items():
                     path.stages.setdefault(stage, []).append(ms)
-    for number, (first, second, _) in enumerate(PAUSED_COMMANDS):
+    for number, (first, second, intent) in enumerate(PAUSED_COMMANDS):
         for voice, speed in [VOICES[(number + k) % len(VOICES)] for k in range(voices)]:
             gap = np.zeros(int(0.1 * SAMPLE_RATE), dtype=np.float32)
             audio = np.concatenate([espeak(first, voice, speed), gap, espeak(second, voice, speed)])
@@ -478,8 +484,25 @@ async def compare_early(pipe: Pipeline, voices: int) -> dict[str, EarlyPath]:
                 cuts = await endpoint(pipe, path.core, scene(audio).audio)
                 if len(cuts) > 1:
                     said = cuts[0].seen.transcript.text if cuts[0].seen else "(full silence)"
-                    path.cut_at_pause.append(f"{first} ... {second!r} ({voice}): {said!r}")
+                    ended = await completed_by_continuation(pipe, cuts)
+                    then = f"{ended.text!r} {ended.intent}" if ended else "nothing"
+                    told = f"{first} ... {second!r} ({voice}): {said!r}, then {then}"
+                    path.cut_at_pause.append(told)
+                    if ended is None or ended.intent != intent or ended.error_code:
+                        path.left_wrong.append(told)
     return paths
+
+
+async def completed_by_continuation(pipe: Pipeline, cuts: list[Endpointed]) -> TurnResult | None:
+    """The turn a command cut early ends with, its continuation heard as the daemon hears it
+    (wake word mode: speech that is not the rest of the command does nothing); None if none."""
+    first = cuts[0].seen
+    rest = next((cut for cut in cuts[1:] if cut.trigger == "continuation"), None)
+    if first is None or rest is None:
+        return None
+    continuation = Continuation(pipe.runner, needs_wake_word=True)
+    continuation.remember(first.transcript.text, await run_preview(pipe.runner, first))
+    return await asyncio.wait_for(continuation.hear(rest.audio), 60)
 
 
 def print_early(
@@ -515,11 +538,16 @@ def print_early(
             f"{len(PAUSED_COMMANDS) * voices} commands with a pause mid-sentence: cut there",
             lambda p: str(len(p.cut_at_pause)),
         ),
+        (
+            "... of them left wrong (not completed by the continuation window)",
+            lambda p: str(len(p.left_wrong)),
+        ),
     ):
         print(f"| {label} | {value(off)} | {value(on)} |")
     for name, path in paths.items():
         for cut in path.cut_at_pause:
-            print(f"- early {name}, cut at the pause: {cut}")
+            wrong = "left wrong" if cut in path.left_wrong else "completed"
+            print(f"- early {name}, cut at the pause ({wrong}): {cut}")
         if show_misses:
             for miss in path.misses:
                 print(f"- early {name}, miss: {miss}")

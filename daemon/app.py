@@ -73,6 +73,7 @@ class Daemon:
         self._turn_lock = asyncio.Lock()
         self._speaker: Any = None
         self._listener: Any = None
+        self._continuation: Any = None
         self._stop = asyncio.Event()
         self._ready = asyncio.Event()
         self._failure: HomevoxError | None = None
@@ -142,10 +143,19 @@ class Daemon:
             )
             speculate = None
             if config.audio.early_silence_seconds:
+                from daemon.continuation import Continuation
                 from daemon.early import Speculator
 
-                speculate = Speculator(self.runner, self._conclude, self._turn_lock)
-            self._listener = Listener(core, self._on_utterance, speculate=speculate)
+                self._continuation = Continuation(self.runner, config.wake.mode == "wakeword")
+                speculate = Speculator(
+                    self.runner, self._conclude, self._turn_lock, self._continuation.remember
+                )
+            self._listener = Listener(
+                core,
+                self._on_utterance,
+                speculate=speculate,
+                on_continuation=self._on_continuation if speculate is not None else None,
+            )
             task = asyncio.create_task(self._listen(), name="listener")
             task.add_done_callback(self._listener_ended)
             stack.push_async_callback(_cancel, task)
@@ -190,6 +200,12 @@ class Daemon:
         async with self._turn_lock:
             result = await self.runner.run_audio(audio)
         await self._conclude(result)
+
+    async def _on_continuation(self, audio: Any) -> None:
+        async with self._turn_lock:
+            result = await self._continuation.hear(audio)
+        if result is not None:
+            await self._conclude(result)
 
     async def _on_text(self, text: str) -> None:
         log.info("text command from MQTT: %r", text)

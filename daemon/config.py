@@ -188,6 +188,9 @@ class AudioConfig(_Section):
     early_min_confidence: float = Field(0.9, gt=0, lt=1)
     """Intent confidence a command ended early needs (and at least [intent]
     confidence_threshold): a short pause is weaker evidence of an end than the full silence."""
+    continuation_seconds: float = Field(1.2, ge=0, le=5)
+    """After a command ended early and was acted on, speech that begins within this long needs
+    no wake word and is heard only as the rest of that command (daemon.continuation). 0 = off."""
     vad_threshold: float = Field(0.5, gt=0, lt=1)
     """Silero VAD speech probability above which a frame is speech."""
 

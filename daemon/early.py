@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Literal
 from daemon import conversation
 from daemon.asr import without_repeats, worth_retrying
 from daemon.events import TextTranscribed
-from skills.base import NONE_INTENT, IntentRequest, ScheduledItem, Scheduler, SkillContext
+from skills.base import (
+    NONE_INTENT,
+    IntentRequest,
+    Outcome,
+    ScheduledItem,
+    Scheduler,
+    SkillContext,
+)
 
 if TYPE_CHECKING:
     from daemon.asr import Transcript
@@ -149,21 +156,32 @@ class DryScheduler:
         return any(item.id == item_id for item in self._real.pending())
 
 
-async def would_act(runner: TurnRunner, request: IntentRequest) -> bool:
-    """Whether run_request would carry `request` out, decided without acting."""
+async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | None:
+    """What run_request's handler would decide for `request`, without acting; None when no
+    skill handles it."""
     from daemon.turn import TurnResult
 
     handler = runner.handlers.get(request.intent)
     if handler is None:
-        return False
+        return None
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
     context = SkillContext(home=runner.home, scheduler=scheduler)
     if conversation.is_timed(request):
-        outcome = await conversation.schedule(request, handler, context, TurnResult())
-    else:
-        outcome = handler(request, context)
+        return await conversation.schedule(request, handler, context, TurnResult())
+    return handler(request, context)
+
+
+def carried_out(outcome: Outcome | None) -> bool:
+    """Whether run_request would carry `outcome` out (act or answer), not ask back nor fail."""
+    if outcome is None:
+        return False
     actions_ok = all(a.device.voice and not a.device.confirm for a in outcome.actions)
     return outcome.question is None and outcome.error_code is None and actions_ok
+
+
+async def would_act(runner: TurnRunner, request: IntentRequest) -> bool:
+    """Whether run_request would carry `request` out, decided without acting."""
+    return carried_out(await dry_outcome(runner, request))
 
 
 @dataclass(frozen=True)
@@ -197,10 +215,14 @@ async def preview(runner: TurnRunner, audio: Audio) -> Preview:
         request = IntentRequest(command.intent, dict(command.slots), command.text)
         acts = command.intent != NONE_INTENT and await would_act(runner, request)
         readings.append(Reading(command.intent, command.confidence, acts))
-    config = runner.loaded.config
-    threshold = max(config.intent.confidence_threshold, config.audio.early_min_confidence)
-    verdict = judge(transcript.text, readings, threshold)
+    verdict = judge(transcript.text, readings, commit_threshold(runner))
     return Preview(transcript, parsed, verdict, asr_ms, intent_ms)
+
+
+def commit_threshold(runner: TurnRunner) -> float:
+    """The intent confidence a command ended early (or its continuation) needs."""
+    config = runner.loaded.config
+    return max(config.intent.confidence_threshold, config.audio.early_min_confidence)
 
 
 async def run_preview(runner: TurnRunner, seen: Preview) -> TurnResult:
@@ -222,10 +244,13 @@ class Speculator:
         runner: TurnRunner,
         on_result: Callable[[TurnResult], Awaitable[None]],
         turn_lock: asyncio.Lock,
+        on_committed: Callable[[str, TurnResult], None] | None = None,
     ) -> None:
         self._runner = runner
         self._on_result = on_result
         self._turn_lock = turn_lock
+        self._on_committed = on_committed
+        """Told each committed transcript and its turn (daemon.continuation.Continuation)."""
 
     async def __call__(self, audio: Audio) -> Turn | None:
         if self._turn_lock.locked():
@@ -246,4 +271,6 @@ class Speculator:
     async def _run(self, seen: Preview) -> None:
         async with self._turn_lock:
             result = await run_preview(self._runner, seen)
+            if self._on_committed is not None:
+                self._on_committed(seen.transcript.text, result)
         await self._on_result(result)

@@ -57,6 +57,7 @@ class Listener:
         on_utterance: Callable[[Audio], Awaitable[None]],
         on_event: Callable[[ListenerEvent], None] | None = None,
         speculate: Speculate | None = None,
+        on_continuation: Callable[[Audio], Awaitable[None]] | None = None,
     ) -> None:
         self.core = core
         self._on_utterance = on_utterance
@@ -64,6 +65,9 @@ class Listener:
         self._speculate = speculate
         """Early endpointing (daemon.early.Speculator); None = every command waits for the
         full silence."""
+        self._on_continuation = on_continuation
+        """Speech captured in the continuation window after an early commit
+        (daemon.continuation.Continuation.hear); None = handed to `on_utterance`."""
         self._speculation: tuple[int, asyncio.Task[None]] | None = None
         self._turn_running = False
         self.dropped_commands = 0
@@ -111,7 +115,10 @@ class Listener:
             self._drop_speculation()
         if isinstance(event, UtteranceCaptured) and event.reason != "early":
             audio = event.audio
-            self._enqueue(lambda: self._on_utterance(audio), waiting)
+            handle = self._on_utterance
+            if event.trigger == "continuation" and self._on_continuation is not None:
+                handle = self._on_continuation
+            self._enqueue(lambda: handle(audio), waiting)
 
     def _enqueue(self, turn: Turn, waiting: asyncio.Queue[Turn | None]) -> None:
         if waiting.qsize() >= MAX_WAITING_COMMANDS:
@@ -125,6 +132,8 @@ class Listener:
         self._drop_speculation()
         if self._speculate is None or self._turn_running or not waiting.empty():
             return  # busy: this command waits for the full silence
+        if self.core.trigger == "continuation":
+            return  # judged with the command it continues, at the full silence
         task = asyncio.create_task(self._judge(paused, waiting), name="listener-early")
         self._speculation = (paused.pause, task)
 
@@ -173,4 +182,7 @@ def _log_event(event: ListenerEvent) -> None:
     elif isinstance(event, UtteranceDiscarded):
         log.debug("speech too short (%.2f s): ignored", event.speech_seconds)
     elif isinstance(event, CommandTimedOut):
-        log.info("no command followed the %s: listening for the wake word again", event.trigger)
+        if event.trigger == "continuation":
+            log.debug("nothing followed the command ended early: its continuation window closed")
+        else:
+            log.info("no command followed the %s: listening for the wake word again", event.trigger)

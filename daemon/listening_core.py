@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 COMMAND_START_SECONDS = 5.0
 """After the wake word, how long the command may take to begin before we go back to waiting."""
 
-Trigger = Literal["wake_word", "follow_up", "always"]
+Trigger = Literal["wake_word", "follow_up", "continuation", "always"]
+"""continuation: speech just after a command ended early, heard only as the rest of it."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class ListeningCore:
         self._vad = vad
         self._speech_threshold = audio.vad_threshold
         self._endpointer = Endpointer(audio)
+        self._continuation_seconds = audio.continuation_seconds
         self._pending = np.zeros(0, dtype=np.float32)
         self._consumed = 0
         """Samples routed so far: the stream clock."""
@@ -117,17 +119,18 @@ class ListeningCore:
     def waiting_for_wake_word(self) -> bool:
         return self._trigger is None
 
+    @property
+    def trigger(self) -> Trigger | None:
+        """What the command being listened for began with; None while waiting."""
+        return self._trigger
+
     def reset(self) -> None:
         """Start a new stream (the next audio file): forget all state, keep the models."""
         self._pending = np.zeros(0, dtype=np.float32)
         self._follow_up_request = None
         self._vad.reset()
         self._endpointer.reset(at_seconds=self.stream_seconds)
-        if self._wake is not None:
-            self._trigger = None
-            self._deadline_seconds = None
-            self._wake.reset()
-            self._recent.clear()
+        self._back_to_waiting()  # no continuation window across streams
 
     def open_follow_up(self, seconds: float) -> None:
         """Accept a command without the wake word for `seconds` (thread-safe: applied on the
@@ -141,14 +144,22 @@ class ListeningCore:
 
     def commit_early(self, pause: int) -> UtteranceCaptured | None:
         """End the command at SpeechPaused `pause` (judged complete), unless speech resumed
-        or the command ended since: then None, and nothing changes."""
+        or the command ended since: then None, and nothing changes. Speech that begins within
+        `continuation_seconds` from here is captured with the trigger "continuation"."""
         with self._lock:
+            after = self._endpointer.after_pause(pause)
             ended = self._endpointer.commit(pause)
-            if ended is None:
+            if ended is None or after is None:
                 return None
             arrived, end_seconds = self._clock
             captured = self._captured(ended, self._trigger or "always", arrived, end_seconds)
             self._back_to_waiting()
+            if self._continuation_seconds:
+                # Opened here, not after the turn: the rest often begins while the turn acts,
+                # and its first syllable may be in the frames since the pause (routed again).
+                deadline = self.stream_seconds + self._continuation_seconds
+                self._start_command("continuation", after)
+                self._deadline_seconds = deadline
             return captured
 
     def _feed(self, block: Audio, arrived_monotonic: float | None) -> list[ListenerEvent]:
@@ -176,6 +187,8 @@ class ListeningCore:
             return
         if self._trigger is None:
             self._start_command("follow_up")
+        elif self._trigger == "continuation":
+            self._trigger = "follow_up"  # a question's answer comes before a continuation
         self._deadline_seconds = self.stream_seconds + seconds
 
     def _start_command(self, trigger: Trigger, replay: Audio | None = None) -> None:
@@ -191,6 +204,8 @@ class ListeningCore:
 
     def _back_to_waiting(self) -> None:
         if self._wake is None:
+            self._trigger = "always"
+            self._deadline_seconds = None
             return
         self._trigger = None
         self._deadline_seconds = None

@@ -163,6 +163,14 @@ class Endpointer:
             events.append(self._pause())
         return events
 
+    def after_pause(self, pause: int) -> Audio | None:
+        """The audio recorded since open pause `pause` was announced (its silence, and maybe
+        the start of what follows); None when that pause is no longer open."""
+        if self._paused is None or self._paused[0] != pause:
+            return None
+        frames = self._recorded[self._paused[1] :]
+        return np.concatenate(frames) if frames else np.zeros(0, dtype=np.float32)
+
     def commit(self, pause: int) -> UtteranceEnded | None:
         """End the command at `pause` (reason "early"); None when that pause is no longer open
         (speech resumed, or the command already ended): then nothing changes."""

@@ -178,3 +178,14 @@ def test_early_silence_must_be_shorter_than_the_full_silence(tmp_path: Path) -> 
     path = tmp_path / "short.toml"
     path.write_text(GOOD_HEAD + "[audio]\nsilence_seconds = 0.2\n" + device())
     assert load_config(path).config.audio.silence_seconds == 0.2
+
+
+def test_continuation_seconds_is_validated(tmp_path: Path) -> None:
+    for bad in ("-0.5", "6", '"soon"'):
+        text = GOOD_HEAD + f"[audio]\ncontinuation_seconds = {bad}\n" + device()
+        (problem,) = problems_of(tmp_path, text)
+        assert "audio.continuation_seconds" in problem and "\n" not in problem, problem
+    for good in ("0", "1.5"):
+        path = tmp_path / "ok.toml"
+        path.write_text(GOOD_HEAD + f"[audio]\ncontinuation_seconds = {good}\n" + device())
+        assert load_config(path).config.audio.continuation_seconds == float(good)

@@ -1,5 +1,6 @@
-"""Early endpointing: the pure commit rule on tables, then the real parser and skills judging
-transcripts (nothing acted on), then the Listener ending espeak-ng commands at a pause.
+"""Early endpointing: the pure commit rule and continuation rule on tables, then the real
+parser and skills judging transcripts (nothing acted on), then the Listener ending espeak-ng
+commands at a pause, and what is said just after such a command (its continuation window).
 
 The end-to-end tests feed audio faster than real time and let each judgement finish before the
 next block (Listener.settled), as if Whisper were instant: they check what is committed and
@@ -23,6 +24,7 @@ from running_home import running_home
 from daemon.asr import Transcriber, Transcript, comparable_words
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.config import LoadedConfig, load_config
+from daemon.continuation import Candidate, Continuation, Done, Judgement, join, refines
 from daemon.early import Reading, Speculator, Verdict, judge, preview
 from daemon.listener import Listener, ListenerEvent, UtteranceCaptured, load_listening_core
 from daemon.nlu.parse import IntentParser
@@ -79,6 +81,81 @@ def test_the_threshold_is_the_configured_one() -> None:
     reading = [Reading("lights.on", 0.7, True)]
     assert judge("turn on the lamp", reading, threshold=0.6).commit
     assert judge("turn on the lamp", reading, threshold=0.8) == Verdict(False, "low_confidence")
+
+
+CURTAINS = frozenset({"living room curtains"})
+OPENED = Done(CURTAINS, frozenset({("zigbee2mqtt/living_room_curtains/set", '{"state":"OPEN"}')}))
+HALF = frozenset({("zigbee2mqtt/living_room_curtains/set", '{"position":50}')})
+LIGHT = frozenset({"kitchen light"})
+LIT = Done(LIGHT, frozenset({("cmnd/kitchen_light/POWER", "ON")}))
+RED = frozenset({("cmnd/kitchen_light/Color", "255,0,0")})
+
+
+def candidate(intent: str, devices: frozenset[str], messages: frozenset[tuple[str, str]],
+              confidence: float = 0.95, acts: bool = True) -> Candidate:  # fmt: skip
+    return Candidate(intent, confidence, acts, devices, messages)
+
+
+# (what the early command did, the joined command's candidates, expected reason)
+CONTINUATION_TABLE = [
+    (OPENED, [candidate("curtains.position", CURTAINS, HALF)], "refines"),
+    (LIT, [candidate("lights.color", LIGHT, RED)], "refines"),
+    (
+        LIT,
+        [
+            candidate(
+                "lights.brightness", LIGHT, LIT.messages | {("cmnd/kitchen_light/Dimmer", "30")}
+            )
+        ],
+        "refines",
+    ),
+    (OPENED, [candidate("curtains.open", CURTAINS, OPENED.messages)], "same_command"),
+    (LIT, [candidate("lights.on", LIGHT, frozenset())], "same_command"),
+    (OPENED, [candidate("lights.on", LIGHT, LIT.messages)], "other_device"),
+    (
+        LIT,
+        [candidate("lights.on", LIGHT, LIT.messages), candidate("curtains.close", CURTAINS, HALF)],
+        "other_device",
+    ),
+    (
+        OPENED,
+        [candidate("none", frozenset(), frozenset(), confidence=0.3, acts=False)],
+        "not_understood",
+    ),
+    (
+        OPENED,
+        [
+            candidate("curtains.position", CURTAINS, HALF),
+            candidate("none", frozenset(), frozenset()),
+        ],
+        "not_understood",
+    ),
+    (OPENED, [candidate("curtains.position", CURTAINS, HALF, confidence=0.7)], "low_confidence"),
+    (OPENED, [candidate("curtains.position", CURTAINS, frozenset(), acts=False)], "would_not_act"),
+    (OPENED, [], "empty"),
+    (
+        Done(frozenset(), frozenset()),
+        [candidate("timers.set", frozenset(), frozenset())],
+        "nothing_done",
+    ),
+]
+
+
+@pytest.mark.parametrize(("done", "joined", "reason"), CONTINUATION_TABLE)
+def test_the_continuation_rule(done: Done, joined: list[Candidate], reason: str) -> None:
+    assert refines(done, joined, threshold=0.9) == Judgement(reason == "refines", reason)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("committed", "rest", "joined"),
+    [
+        ("Open the living room curtains.", "Half way.", "Open the living room curtains half way."),
+        ("Turn on the kitchen light,", "red", "Turn on the kitchen light red"),
+        ("turn on the lamp!", "I mean at 30%", "turn on the lamp I mean at 30%"),
+    ],
+)
+def test_a_continuation_is_joined_as_one_sentence(committed: str, rest: str, joined: str) -> None:
+    assert join(committed, rest) == joined
 
 
 @dataclass
@@ -207,9 +284,20 @@ async def listen(
         async with lock:
             results.append(await home.runner.run_audio(utterance))
 
+    continuation = Continuation(home.runner, needs_wake_word=wake_word)
+
+    async def on_continuation(utterance: Audio) -> None:
+        async with lock:
+            result = await continuation.hear(utterance)
+        if result is not None:
+            results.append(result)
+
     events: list[ListenerEvent] = []
-    speculate = Speculator(home.runner, on_result, lock)
-    listener = Listener(core, on_utterance, on_event=events.append, speculate=speculate)
+    speculate = Speculator(home.runner, on_result, lock, continuation.remember)
+    listener = Listener(
+        core, on_utterance, on_event=events.append, speculate=speculate,
+        on_continuation=on_continuation,
+    )  # fmt: skip
 
     async def blocks() -> AsyncIterator[Audio]:
         for start in range(0, len(audio), BLOCK_SAMPLES):
@@ -283,3 +371,48 @@ async def test_a_pause_mid_sentence_does_not_cut_the_command(
     assert comparable_words(results[0].to_json()["slots"][name]) == value, told
     if intent == "timers.set":
         assert len(home.scheduler.pending("timer")) == 1, told
+
+
+def two_parts(first: str, second: str, wake_word: bool) -> Audio:
+    """`first`, a pause shorter than silence_seconds (espeak-ng's ~0.35 s tail + 0.05 s),
+    then `second`, in a voice tiny.en hears the first part in."""
+    return np.concatenate(
+        [silence(0.5), espeak(f"hey jarvis, {first}" if wake_word else first, "en-us", 160),
+         silence(0.05), espeak(second, "en-us", 160), silence(2.0)]
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("wake_word", [False, True], ids=["always", "wake-word"])
+async def test_the_rest_of_a_command_ended_early_refines_it(home: Home, wake_word: bool) -> None:
+    audio = two_parts("open the living room curtains", "half way", wake_word)
+    events, results = await listen(home, audio, wake_word)
+    told = story(events, results)
+    commands = captured(events)
+    assert [(c.reason, c.trigger) for c in commands] == [
+        ("early", "wake_word" if wake_word else "always"), ("silence", "continuation")
+    ], told  # fmt: skip
+    assert [r.intent for r in results] == ["curtains.open", "curtains.position"], told
+    assert results[1].error_code is None, told
+    topic = "zigbee2mqtt/living_room_curtains/set"
+    assert await home.recorder.wait_for(lambda: len(home.recorder.on(topic)) >= 2, 5.0), told
+    await asyncio.sleep(0.3)
+    payloads = [payload for _, payload in home.recorder.on(topic)]
+    assert payloads == ['{"state":"OPEN"}', '{"position":50}'], told  # open, then half
+
+
+@pytest.mark.slow
+async def test_unaddressed_speech_after_a_command_ended_early_does_nothing(home: Home) -> None:
+    audio = two_parts("turn on the kitchen light", "the weather is nice today", wake_word=True)
+    events, results = await listen(home, audio, wake_word=True)
+    told = story(events, results)
+    commands = captured(events)
+    # Heard in the continuation window (no wake word needed) and then let go without a word.
+    assert [(c.reason, c.trigger) for c in commands] == [
+        ("early", "wake_word"), ("silence", "continuation")
+    ], told  # fmt: skip
+    assert [r.intent for r in results] == ["lights.on"], told  # no second turn, no reply
+    assert await home.recorder.wait_for(lambda: bool(home.recorder.on("cmnd/kitchen_light/#")))
+    await asyncio.sleep(0.3)  # anything else published would arrive by now
+    devices = home.loaded.config.device_list()
+    assert home.recorder.commands(devices) == [("cmnd/kitchen_light/POWER", "ON")], told
