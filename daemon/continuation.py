@@ -5,7 +5,9 @@ it. For `[audio] continuation_seconds` after such a commit the next utterance ne
 (ListeningCore tags it "continuation"); it is joined to the committed transcript, and the joined
 command is acted on only when it refines what was done: the same devices, something different.
 Anything else (the TV, a cough, talk to someone else) was not addressed to us and does nothing
-at all, not even "Sorry, I didn't understand". An open question keeps priority.
+at all, not even "Sorry, I didn't understand". A new command said straight after, with its
+wake word ("hey jarvis, close the curtains"), is known by the wake phrase at the start of its
+transcript and runs as a command of its own. An open question keeps priority.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from daemon.early import carried_out, commit_threshold, dry_outcome
 from daemon.events import TextTranscribed
+from daemon.wake import PHRASES
 from devices import ADAPTERS
 from skills.base import NONE_INTENT, IntentRequest
 
@@ -107,6 +110,18 @@ def join(committed: str, rest: str) -> str:
     return f"{head} {tail}".strip()
 
 
+def addressed(text: str, phrase: str) -> str | None:
+    """What follows the wake phrase when `text` begins with it ("Hey, Jarvis. Close the
+    curtains." -> "Close the curtains."), else None. The name alone counts ("Jarvis, ...")."""
+    wanted = phrase.lower().split()
+    found = list(re.finditer(r"[\w']+", text))
+    for size in (len(wanted), 1):
+        words = [match.group().lower() for match in found[:size]]
+        if len(found) > size and words == wanted[-size:]:
+            return text[found[size - 1].end() :].lstrip(" ,.!?;:")
+    return None
+
+
 def done_by(result: TurnResult) -> Done | None:
     """What a turn did to devices; None when it failed (nothing to refine)."""
     if result.error_code is not None or not result.commands:
@@ -172,10 +187,16 @@ class Continuation:
             log.debug("continuation %r -> %r: %s", transcript.text, text, judgement.reason)
             if judgement.act:
                 return _heard(await runner.run_text(text, parsed=parsed), text, asr_ms)
+        text = transcript.text
         if self._needs_wake_word and not runner.asks:
-            log.debug("ignored %r: no wake word, and not the rest of a command", transcript.text)
-            return None
-        return _heard(await runner.run_text(transcript.text), transcript.text, asr_ms)
+            # A new command said straight after ("hey jarvis, close the curtains") carries
+            # its wake word in the words even though the window did not listen for it.
+            rest = addressed(text, PHRASES[runner.loaded.config.wake.model])
+            if rest is None:
+                log.debug("ignored %r: no wake word, and not the rest of a command", text)
+                return None
+            text = rest
+        return _heard(await runner.run_text(text), text, asr_ms)
 
 
 def _heard(result: TurnResult, text: str, asr_ms: float) -> TurnResult:

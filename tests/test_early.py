@@ -24,7 +24,15 @@ from running_home import running_home
 from daemon.asr import Transcriber, Transcript, comparable_words
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak
 from daemon.config import LoadedConfig, load_config
-from daemon.continuation import Candidate, Continuation, Done, Judgement, join, refines
+from daemon.continuation import (
+    Candidate,
+    Continuation,
+    Done,
+    Judgement,
+    addressed,
+    join,
+    refines,
+)
 from daemon.early import Reading, Speculator, Verdict, judge, preview
 from daemon.listener import Listener, ListenerEvent, UtteranceCaptured, load_listening_core
 from daemon.nlu.parse import IntentParser
@@ -156,6 +164,25 @@ def test_the_continuation_rule(done: Done, joined: list[Candidate], reason: str)
 )
 def test_a_continuation_is_joined_as_one_sentence(committed: str, rest: str, joined: str) -> None:
     assert join(committed, rest) == joined
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "rest"),
+    [
+        ("Hey Jarvis, close the curtains.", "hey jarvis", "close the curtains."),
+        ("Hey, Jarvis. Close the curtains.", "hey jarvis", "Close the curtains."),
+        ("Jarvis, what time is it?", "hey jarvis", "what time is it?"),
+        ("Alexa, stop.", "alexa", "stop."),
+        ("Half way.", "hey jarvis", None),
+        ("The weather is nice today.", "hey jarvis", None),
+        ("Hey there, Jarvis!", "hey jarvis", None),
+        ("Hey Jarvis.", "hey jarvis", None),  # the wake word and nothing after it
+    ],
+)
+def test_a_new_command_in_the_window_is_known_by_its_wake_word(
+    text: str, phrase: str, rest: str | None
+) -> None:
+    assert addressed(text, phrase) == rest
 
 
 @dataclass
@@ -416,3 +443,20 @@ async def test_unaddressed_speech_after_a_command_ended_early_does_nothing(home:
     await asyncio.sleep(0.3)  # anything else published would arrive by now
     devices = home.loaded.config.device_list()
     assert home.recorder.commands(devices) == [("cmnd/kitchen_light/POWER", "ON")], told
+
+
+@pytest.mark.slow
+async def test_a_new_command_said_straight_after_one_ended_early_is_not_lost(home: Home) -> None:
+    audio = two_parts(
+        "turn on the kitchen light", "hey jarvis, close the living room curtains", wake_word=True
+    )
+    events, results = await listen(home, audio, wake_word=True)
+    told = story(events, results)
+    # The window did not listen for the wake word, but the words carry it: a command of its own.
+    assert [r.intent for r in results] == ["lights.on", "curtains.close"], told
+    assert await home.recorder.wait_for(
+        lambda: bool(home.recorder.on("zigbee2mqtt/living_room_curtains/set"))
+    ), told
+    devices = home.loaded.config.device_list()
+    curtains = ("zigbee2mqtt/living_room_curtains/set", '{"state":"CLOSE"}')
+    assert home.recorder.commands(devices) == [("cmnd/kitchen_light/POWER", "ON"), curtains], told
