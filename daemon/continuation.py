@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from daemon.early import carried_out, commit_threshold, dry_outcome
+from daemon.early import carried_out, commit_threshold, doubt_about, dry_outcome
 from daemon.events import TextTranscribed
 from daemon.wake import PHRASES
 from devices import ADAPTERS
@@ -87,12 +87,9 @@ def refines(done: Done, joined: Sequence[Candidate], threshold: float) -> Judgem
         return Judgement(False, "nothing_done")
     if not joined:
         return Judgement(False, "empty")
-    if any(candidate.intent == NONE_INTENT for candidate in joined):
-        return Judgement(False, "not_understood")
-    if any(candidate.confidence < threshold for candidate in joined):
-        return Judgement(False, "low_confidence")
-    if not all(candidate.acts for candidate in joined):
-        return Judgement(False, "would_not_act")
+    doubt = doubt_about(joined, threshold)
+    if doubt is not None:
+        return Judgement(False, doubt)
     if frozenset().union(*(candidate.devices for candidate in joined)) != done.devices:
         return Judgement(False, "other_device")
     if frozenset().union(*(candidate.messages for candidate in joined)) <= done.messages:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from daemon import conversation
 from daemon.asr import without_repeats, worth_retrying
@@ -121,13 +121,33 @@ def judge(text: str, readings: Sequence[Reading], threshold: float) -> Verdict:
         return Verdict(False, "trailing_word")
     if last in NUMBER_WORDS or (last.isdigit() and not stripped.rstrip(".!?").endswith(_UNITS)):
         return Verdict(False, "mid_number")
-    if any(reading.intent == NONE_INTENT for reading in readings):
-        return Verdict(False, "not_understood")
-    if any(reading.confidence < threshold for reading in readings):
-        return Verdict(False, "low_confidence")
-    if not all(reading.acts for reading in readings):
-        return Verdict(False, "would_not_act")
-    return Verdict(True, "complete")
+    doubt = doubt_about(readings, threshold)
+    return Verdict(False, doubt) if doubt is not None else Verdict(True, "complete")
+
+
+class Understood(Protocol):
+    """A parsed command as the rules here judge it (Reading, continuation.Candidate)."""
+
+    @property
+    def intent(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def acts(self) -> bool: ...
+
+
+def doubt_about(
+    parts: Sequence[Understood], threshold: float
+) -> Literal["not_understood", "low_confidence", "would_not_act"] | None:
+    """Why acting on `parts` without the full silence or a wake word would be a guess; None
+    when every part is understood, confident and would be carried out."""
+    if any(part.intent == NONE_INTENT for part in parts):
+        return "not_understood"
+    if any(part.confidence < threshold for part in parts):
+        return "low_confidence"
+    if not all(part.acts for part in parts):
+        return "would_not_act"
+    return None
 
 
 class DryScheduler:
