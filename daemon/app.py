@@ -228,7 +228,7 @@ class Daemon:
             await self._speaker.say(result.reply)
 
     async def _announce(self, item: ScheduledItem, missed: bool) -> None:
-        from daemon.scheduler import announcement, reminder_payload
+        from daemon.announcements import announcement, reminder_payload
 
         assert self.runner is not None and self.runner.link is not None
         await self._speaker.say(announcement(item, missed))
@@ -240,7 +240,7 @@ class Daemon:
 
     async def _expired(self, item: ScheduledItem) -> None:
         """Fell due so long ago that saying it now would confuse: published, not spoken."""
-        from daemon.scheduler import reminder_payload
+        from daemon.announcements import reminder_payload
 
         assert self.runner is not None and self.runner.link is not None
         log.warning(

@@ -2,7 +2,7 @@
 
 Two things live in <state_dir>/schedule.sqlite:
 - `homevox_items` (the truth: what is pending, its next due instant, its cron rule) and
-  `homevox_fired` (one row per fired occurrence, primary key (item, due)), written with sqlite3;
+  `homevox_fired` (one row per fired occurrence, primary key (item, due)), daemon.schedule_store;
 - APScheduler's SQLAlchemy job store, one date job per item at its due instant, which only
   wakes us (a recurring item's next occurrence comes from APScheduler's CronTrigger in the
   home's zone, so DST is handled); at start the jobs are reconciled with the items table.
@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import sqlite3
-import threading
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import tzlocal
@@ -45,9 +42,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from daemon.config import LoadedConfig
-from daemon.errors import HomevoxError
+from daemon.schedule_store import SchedulerError, ScheduleStore, decode_request, encode_request
 from skills.base import IntentRequest, ScheduledItem
-from skills.when import add_real_time, describe_cron, next_cron_time, spoken_time
+from skills.when import add_real_time, describe_cron, next_cron_time
 
 log = logging.getLogger(__name__)
 
@@ -59,23 +56,10 @@ OnExpired = Callable[[ScheduledItem], Awaitable[None]]
 """An item missed longer ago than the grace period (not spoken; default: logged)."""
 Clock = Callable[[], datetime]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS homevox_items (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, text TEXT NOT NULL, due_utc REAL NOT NULL,
-    rule TEXT, request TEXT, created_utc REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS homevox_fired (
-    item_id TEXT NOT NULL, due_utc REAL NOT NULL, fired_utc REAL NOT NULL, kind TEXT NOT NULL,
-    text TEXT NOT NULL, outcome TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (item_id, due_utc));
-"""
 _EARLY_SECONDS = 0.5
 """A wake-up this early still counts as due (APScheduler and our clock may differ by ms)."""
 _RUNNING: dict[str, HomeScheduler] = {}
 """Started schedulers by database path, so a pickled job can find its scheduler."""
-
-
-class SchedulerError(HomevoxError):
-    """The reminder store cannot be used."""
 
 
 def state_dir_for(loaded: LoadedConfig) -> Path:
@@ -94,39 +78,6 @@ def zone_for(loaded: LoadedConfig) -> tzinfo:
     """[assistant] timezone, else the system's zone."""
     name = loaded.config.assistant.timezone
     return ZoneInfo(name) if name else tzlocal.get_localzone()
-
-
-def reminder_payload(item: ScheduledItem, fired: datetime, missed: bool) -> str:
-    """JSON for homevox/<assistant>/reminder: id, text, kind, due, fired (ISO 8601), missed."""
-    body = {
-        "id": item.id,
-        "text": item.text,
-        "kind": item.kind,
-        "due": item.due.isoformat(),
-        "fired": fired.isoformat(),
-        "missed": missed,
-    }
-    return json.dumps(body)
-
-
-def announcement(item: ScheduledItem, missed: bool) -> str:
-    """What the daemon says when `item` is due ("While I was away: ..." when missed)."""
-    if item.kind == "timer":
-        name = f"{item.text} timer" if item.text else "timer"
-        said = (
-            f"Your {name} is done."
-            if not missed
-            else f"your {name} went off at {spoken_time(item.due.time())}."
-        )
-    elif item.kind == "action":
-        said = f"at {spoken_time(item.due.time())} I was to {item.text}; I did not do it late."
-    else:
-        said = (
-            f"Reminder: {item.text}."
-            if not missed
-            else f"at {spoken_time(item.due.time())}, {item.text}."
-        )
-    return f"While I was away: {said}" if missed else said
 
 
 class HomeScheduler:
@@ -150,9 +101,8 @@ class HomeScheduler:
         self._on_expired = on_expired
         self._grace = missed_grace
         self._clock = now or (lambda: datetime.now(zone))
-        self._lock = threading.Lock()
+        self._store = ScheduleStore(self._path, zone)
         self._fire_lock = asyncio.Lock()
-        self._db: sqlite3.Connection | None = None
         self._apscheduler: AsyncIOScheduler | None = None
         self._started_at: datetime | None = None
 
@@ -165,7 +115,7 @@ class HomeScheduler:
 
     async def start(self) -> None:
         """Open the store, announce what fell due while down, then wake at each due instant."""
-        self._db = self._open()
+        self._store.open()
         self._started_at = self.now()
         self._report_interrupted()
         await self.fire_due()
@@ -184,9 +134,7 @@ class HomeScheduler:
         if self._apscheduler is not None and self._apscheduler.running:
             self._apscheduler.shutdown(wait=False)
         _RUNNING.pop(str(self._path), None)
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self._store.close()
 
     # --- skills.base.Scheduler -------------------------------------------------------------
 
@@ -208,28 +156,16 @@ class HomeScheduler:
         return self._add("timer", name, due)
 
     def add_action(self, request: IntentRequest, due: datetime) -> ScheduledItem:
-        body = json.dumps(
-            {"intent": request.intent, "slots": dict(request.slots), "text": request.text}
-        )
+        body = encode_request(request)
         return self._add("action", request.text or request.intent, due, request=body)
 
     def pending(self, kind: str | None = None) -> Sequence[ScheduledItem]:
-        query = "SELECT id, kind, text, due_utc, rule FROM homevox_items"
-        rows = (
-            self._query(query + " WHERE kind = ? ORDER BY due_utc", (kind,))
-            if kind
-            else self._query(query + " ORDER BY due_utc", ())
-        )
-        return [self._item(row) for row in rows]
+        return self._store.items(kind)
 
     def cancel(self, item_id: str) -> bool:
-        with self._lock:
-            deleted = (
-                self._conn().execute("DELETE FROM homevox_items WHERE id = ?", (item_id,)).rowcount
-            )
-            self._conn().commit()
+        deleted = self._store.delete(item_id)
         self._remove_job(item_id)
-        return deleted > 0
+        return deleted
 
     # --- firing ---------------------------------------------------------------------------
 
@@ -239,17 +175,11 @@ class HomeScheduler:
             fired: list[ScheduledItem] = []
             now = self.now()
             horizon = (now + timedelta(seconds=_EARLY_SECONDS)).timestamp()
-            rows = self._query(
-                "SELECT id, kind, text, due_utc, rule, request FROM homevox_items"
-                " WHERE due_utc <= ? ORDER BY due_utc",
-                (horizon,),
-            )
-            for row in rows:
-                item = self._item(row[:5])
-                claimed = self._claim(item, row[4], now)
+            for item, rule, request in self._store.due_by(horizon):
+                claimed = self._claim(item, rule, now)
                 if claimed is None:
                     continue
-                await self._deliver(item, claimed, row[5], now)
+                await self._deliver(item, claimed, request, now)
                 fired.append(item)
             return fired
 
@@ -263,45 +193,12 @@ class HomeScheduler:
             else ("missed" if missed else "on_time")
         )
         next_due = next_cron_time(rule, now) if rule else None
-        with self._lock:
-            conn = self._conn()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.execute(
-                        "INSERT INTO homevox_fired (item_id, due_utc, fired_utc, kind, text,"
-                        " outcome) VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            item.id,
-                            item.due.timestamp(),
-                            now.timestamp(),
-                            item.kind,
-                            item.text,
-                            outcome,
-                        ),
-                    )
-                except sqlite3.IntegrityError:
-                    outcome = ""
-                if next_due is None:
-                    conn.execute("DELETE FROM homevox_items WHERE id = ?", (item.id,))
-                else:
-                    conn.execute(
-                        "UPDATE homevox_items SET due_utc = ? WHERE id = ?",
-                        (next_due.timestamp(), item.id),
-                    )
-                conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise SchedulerError(
-                    "store_failed",
-                    f"cannot record {item.kind} {item.id} as fired in {self._path}: {err}",
-                ) from err
+        first = self._store.claim(item, outcome, now, next_due)
         if next_due is None:
             self._remove_job(item.id)
         else:
             self._add_job(item.id, next_due)
-        if not outcome:
+        if not first:
             log.warning(
                 "%s %s due %s was already fired; not firing it again", item.kind, item.id, item.due
             )
@@ -322,47 +219,14 @@ class HomeScheduler:
                 if self._on_expired is not None:
                     await self._on_expired(item)
             elif item.kind == "action" and outcome == "on_time" and request:
-                body = json.loads(request)
-                await self._run_action(
-                    IntentRequest(intent=body["intent"], slots=body["slots"], text=body["text"])
-                )
+                await self._run_action(decode_request(request))
             else:
                 await self._on_due(item, outcome == "missed")
         except Exception:
             log.exception("delivering %s %s failed", item.kind, item.id)
-        with self._lock:
-            self._conn().execute(
-                "UPDATE homevox_fired SET delivered = 1 WHERE item_id = ? AND due_utc = ?",
-                (item.id, item.due.timestamp()),
-            )
-            self._conn().commit()
+        self._store.mark_delivered(item)
 
-    # --- storage --------------------------------------------------------------------------
-
-    def _open(self) -> sqlite3.Connection:
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(
-                self._path, timeout=10, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as err:
-            raise SchedulerError(
-                "state_dir",
-                f"cannot use {self._path} ({err}); set [reminders] state_dir to a writable folder",
-            ) from err
-        return conn
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise SchedulerError("not_started", "the scheduler is not running; start() it first")
-        return self._db
-
-    def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return list(self._conn().execute(sql, params).fetchall())
+    # --- helpers --------------------------------------------------------------------------
 
     def _add(
         self,
@@ -377,12 +241,7 @@ class HomeScheduler:
                 "bad_time", "a due time needs a time zone (use HomeView.now() as the base)"
             )
         item_id = uuid.uuid4().hex[:12]
-        with self._lock:
-            self._conn().execute(
-                "INSERT INTO homevox_items (id, kind, text, due_utc, rule, request, created_utc)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (item_id, kind, text, due.timestamp(), rule, request, self.now().timestamp()),
-            )
+        self._store.insert(item_id, kind, text, due, rule, request, self.now())
         item = ScheduledItem(
             id=item_id,
             kind=kind,
@@ -394,25 +253,12 @@ class HomeScheduler:
         log.info("scheduled %s %s %r at %s", kind, item_id, text, item.due.isoformat())
         return item
 
-    def _item(self, row: tuple[Any, ...]) -> ScheduledItem:
-        item_id, kind, text, due_utc, rule = row
-        due = datetime.fromtimestamp(due_utc, UTC).astimezone(self._zone)
-        return ScheduledItem(
-            id=item_id,
-            kind=kind,
-            due=due,
-            text=text,
-            recurrence=describe_cron(rule) if rule else None,
-        )
-
     def _report_interrupted(self) -> None:
-        rows = self._query("SELECT item_id, kind, text FROM homevox_fired WHERE delivered = 0", ())
-        for item_id, kind, text in rows:
+        for item_id, kind, text in self._store.undelivered():
             log.warning(
                 "homevox stopped while announcing %s %s %r; not repeating it", kind, item_id, text
             )
-        with self._lock:
-            self._conn().execute("UPDATE homevox_fired SET delivered = -1 WHERE delivered = 0")
+        self._store.mark_interrupted()
 
     # --- APScheduler jobs (wake-ups only) -------------------------------------------------
 
@@ -436,7 +282,7 @@ class HomeScheduler:
 
     def _reconcile_jobs(self) -> None:
         assert self._apscheduler is not None
-        rows = self._query("SELECT id, due_utc FROM homevox_items", ())
+        rows = self._store.due_times()
         wanted = {row[0] for row in rows}
         for job in self._apscheduler.get_jobs():
             if job.id not in wanted:
@@ -445,6 +291,8 @@ class HomeScheduler:
             self._add_job(item_id, datetime.fromtimestamp(due_utc, UTC))
 
 
+# Kept in this module: the job store saves each job's function as the text reference
+# "daemon.scheduler:_wake", and a schedule.sqlite written earlier must still resolve it.
 async def _wake(path: str) -> None:
     """APScheduler job: fire whatever is due in the scheduler of database `path`."""
     scheduler = _RUNNING.get(path)

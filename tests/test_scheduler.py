@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from daemon.announcements import announcement, reminder_payload
 from daemon.config import Config, LoadedConfig
-from daemon.scheduler import HomeScheduler, announcement, reminder_payload, state_dir_for
+from daemon.scheduler import HomeScheduler, state_dir_for
 from skills.base import IntentRequest, ScheduledItem
 
 BERLIN = ZoneInfo("Europe/Berlin")
