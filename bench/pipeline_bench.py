@@ -59,7 +59,9 @@ from daemon.listener import (  # noqa: E402
 )
 from daemon.scheduler import HomeScheduler  # noqa: E402
 from daemon.sim import VirtualHome  # noqa: E402
-from daemon.turn import TurnResult, TurnRunner, load_asr_stage, load_parser  # noqa: E402
+from daemon.stages import load_asr_stage, load_parser  # noqa: E402
+from daemon.turn import TurnRunner  # noqa: E402
+from daemon.turn_result import TurnResult  # noqa: E402
 from daemon.vad import SpeechPaused, SpeechResumed  # noqa: E402
 
 BLOCK_SAMPLES = 1280

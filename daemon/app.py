@@ -21,7 +21,9 @@ from typing import Any
 
 from daemon.config import LoadedConfig
 from daemon.errors import HomevoxError
-from daemon.turn import TurnResult, TurnRunner, load_asr_stage, load_parser
+from daemon.stages import load_asr_stage, load_parser
+from daemon.turn import TurnRunner
+from daemon.turn_result import TurnResult
 from skills.base import IntentRequest, ScheduledItem
 
 log = logging.getLogger(__name__)

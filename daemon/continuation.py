@@ -27,7 +27,8 @@ from skills.base import NONE_INTENT, IntentRequest
 
 if TYPE_CHECKING:
     from daemon.nlu.parse import ParseResult
-    from daemon.turn import TurnResult, TurnRunner
+    from daemon.turn import TurnRunner
+    from daemon.turn_result import TurnResult
     from daemon.vad import Audio
 
 log = logging.getLogger(__name__)

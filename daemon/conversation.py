@@ -14,7 +14,7 @@ from daemon.events import ActionScheduled
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, Question, SkillContext
 
 if TYPE_CHECKING:
-    from daemon.turn import TurnResult
+    from daemon.turn_result import TurnResult
 
 DEVICE_INTENTS = ("lights.", "thermostat.set", "thermostat.adjust", "curtains.")
 TIME_SLOTS = ("datetime", "duration")

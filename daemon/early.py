@@ -34,7 +34,8 @@ from skills.base import (
 if TYPE_CHECKING:
     from daemon.asr import Transcript
     from daemon.nlu.parse import ParseResult
-    from daemon.turn import TurnResult, TurnRunner
+    from daemon.turn import TurnRunner
+    from daemon.turn_result import TurnResult
     from daemon.vad import Audio
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ class DryScheduler:
 async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | None:
     """What run_request's handler would decide for `request`, without acting; None when no
     skill handles it."""
-    from daemon.turn import TurnResult
+    from daemon.turn_result import TurnResult
 
     handler = runner.handlers.get(request.intent)
     if handler is None:

@@ -12,35 +12,32 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from daemon import conversation
+from daemon.act import command_reports, publish
 from daemon.config import LoadedConfig
 from daemon.errors import HomevoxError
 from daemon.events import (
-    CommandAcknowledged,
-    CommandPublished,
     ConfirmationAsked,
-    Event,
     IntentRecognized,
     ReplyDecided,
     TextTranscribed,
 )
 from daemon.home import Home
-from devices import ADAPTERS
+from daemon.stages import handler_table, load_asr_stage, load_parser
+from daemon.turn_result import TurnResult
 from skills.base import (
     INTENT_NAMES,
     NONE_INTENT,
     SLOT_NAMES,
     DeviceAction,
-    Handler,
     IntentRequest,
     Question,
     Scheduler,
     SkillContext,
 )
-from skills.registry import SKILLS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,78 +50,6 @@ log = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 BROKER_DOWN = "I can't reach the MQTT broker, so nothing was changed."
-
-
-@dataclass(frozen=True)
-class CommandReport:
-    """One device command of a turn, as published (or not)."""
-
-    device: str
-    topic: str
-    payload: str
-    acknowledged: bool
-
-
-@dataclass
-class TurnResult:
-    """Everything one turn did; `to_json` is what --json prints."""
-
-    text: str = ""
-    intents: list[IntentRecognized] = field(default_factory=list)
-    commands: list[CommandReport] = field(default_factory=list)
-    replies: list[str] = field(default_factory=list)
-    question: Question | None = None
-    error_code: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-
-    @property
-    def reply(self) -> str:
-        return " ".join(reply for reply in self.replies if reply)
-
-    @property
-    def intent(self) -> str:
-        return self.intents[0].intent if self.intents else NONE_INTENT
-
-    def merge(self, other: TurnResult) -> None:
-        """Add a later part of a compound command."""
-        self.intents += other.intents
-        self.commands += other.commands
-        self.replies += other.replies
-        self.events += other.events
-        self.question = other.question or self.question
-        self.error_code = self.error_code or other.error_code
-        for stage, ms in other.timings_ms.items():
-            self.timings_ms[stage] = self.timings_ms.get(stage, 0.0) + ms
-
-    def to_json(self) -> dict[str, Any]:
-        first = self.intents[0] if self.intents else None
-        return {
-            "text": self.text,
-            "intent": self.intent,
-            "confidence": round(first.confidence, 4) if first else 0.0,
-            "slots": dict(first.slots) if first else {},
-            "intents": [
-                {"intent": i.intent, "confidence": round(i.confidence, 4), "slots": dict(i.slots)}
-                for i in self.intents
-            ],
-            "commands": [vars(command).copy() for command in self.commands],
-            "reply": self.reply,
-            "question": self.question.kind if self.question else None,
-            "error_code": self.error_code,
-            "timings_ms": {stage: round(ms, 1) for stage, ms in self.timings_ms.items()},
-        }
-
-
-def handler_table() -> dict[str, Handler]:
-    """Intent name -> handler, from every skill's INTENTS."""
-    table: dict[str, Handler] = {}
-    for skill in SKILLS:
-        for intent, handler in skill.INTENTS.items():
-            if intent in table:
-                raise RuntimeError(f"intent {intent} is handled twice (second: {skill.__name__})")
-            table[intent] = handler
-    return table
 
 
 def request_from_cli(intent: str, pairs: Sequence[str]) -> IntentRequest:
@@ -326,7 +251,10 @@ class TurnRunner:
     ) -> TurnResult:
         started = time.perf_counter()
         try:
-            reports = await self._publish(actions, result)
+            if self.dry_run or self.link is None:
+                reports = command_reports(actions)
+            else:
+                reports = await publish(self.link, actions, result.events)
         except HomevoxError as err:
             log.info("%s", err)
             return self._finish(
@@ -342,27 +270,6 @@ class TurnRunner:
         reply = f"The {conversation.join_names(silent)} did not respond.{done}"
         return self._finish(result, reply, "no_ack")
 
-    async def _publish(
-        self, actions: Sequence[DeviceAction], result: TurnResult
-    ) -> list[CommandReport]:
-        if self.dry_run or self.link is None:
-            reports = []
-            for action in actions:
-                for message in ADAPTERS[action.device.protocol].command_messages(
-                    action.device, action.command
-                ):
-                    reports.append(
-                        CommandReport(action.device.name, message.topic, message.payload, False)
-                    )
-            return reports
-        outcomes = await self.link.execute(actions)
-        reports = [CommandReport(o.device, o.topic, o.payload, o.acknowledged) for o in outcomes]
-        for report in reports:
-            result.events.append(CommandPublished(report.device, report.topic, report.payload))
-        for report in reports:
-            result.events.append(CommandAcknowledged(report.device, report.acknowledged))
-        return reports
-
     def _not_understood(self, text: str, confidence: float) -> TurnResult:
         result = TurnResult(text=text)
         result.intents.append(IntentRecognized(NONE_INTENT, confidence, {}))
@@ -375,21 +282,3 @@ class TurnRunner:
         result.error_code = result.error_code or error_code
         result.events.append(ReplyDecided(reply, error_code))
         return result
-
-
-def load_parser(loaded: LoadedConfig) -> IntentParser:
-    """The trained intent model for this configuration (NluError when there is none)."""
-    from daemon.nlu.parse import IntentParser
-    from daemon.nlu.paths import model_dir_for
-
-    config = loaded.config
-    return IntentParser.load(
-        model_dir_for(loaded), config.intent.confidence_threshold, config.phrases
-    )
-
-
-def load_asr_stage(loaded: LoadedConfig) -> Transcriber:
-    """The configured Whisper stage (AsrError when its model is missing)."""
-    from daemon.asr import load_transcriber
-
-    return load_transcriber(loaded.config.asr)

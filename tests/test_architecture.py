@@ -49,7 +49,7 @@ def test_dependency_direction(package: str) -> None:
 
 
 def test_every_label_has_a_handler_and_every_handler_a_label() -> None:
-    from daemon.turn import handler_table
+    from daemon.stages import handler_table
 
     assert set(handler_table()) == set(INTENT_NAMES)
 

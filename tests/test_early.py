@@ -37,7 +37,9 @@ from daemon.early import Reading, Speculator, Verdict, judge, preview
 from daemon.listener import Listener, ListenerEvent, UtteranceCaptured, load_listening_core
 from daemon.nlu.parse import IntentParser
 from daemon.scheduler import HomeScheduler
-from daemon.turn import TurnResult, TurnRunner, load_parser
+from daemon.stages import load_parser
+from daemon.turn import TurnRunner
+from daemon.turn_result import TurnResult
 from daemon.vad import SpeechPaused, SpeechResumed, SpeechStarted
 
 REPO = Path(__file__).resolve().parent.parent

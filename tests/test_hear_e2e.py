@@ -28,7 +28,9 @@ from daemon.config import LoadedConfig, load_config
 from daemon.listener import ListeningCore, UtteranceCaptured, WakeWordDetected, load_listening_core
 from daemon.nlu.parse import IntentParser
 from daemon.scheduler import HomeScheduler
-from daemon.turn import TurnResult, TurnRunner, load_asr_stage, load_parser
+from daemon.stages import load_asr_stage, load_parser
+from daemon.turn import TurnRunner
+from daemon.turn_result import TurnResult
 
 pytestmark = pytest.mark.slow
 

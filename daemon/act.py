@@ -1,0 +1,39 @@
+"""The act stage of a turn: device actions published to the broker, or only rendered (dry run)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from daemon.events import CommandAcknowledged, CommandPublished, Event
+from daemon.turn_result import CommandReport
+from devices import ADAPTERS
+from skills.base import DeviceAction
+
+if TYPE_CHECKING:
+    from daemon.mqtt import MqttLink
+
+
+def command_reports(actions: Sequence[DeviceAction]) -> list[CommandReport]:
+    """The commands `actions` would publish, none acknowledged: a dry run sends nothing."""
+    reports = []
+    for action in actions:
+        for message in ADAPTERS[action.device.protocol].command_messages(
+            action.device, action.command
+        ):
+            reports.append(CommandReport(action.device.name, message.topic, message.payload, False))
+    return reports
+
+
+async def publish(
+    link: MqttLink, actions: Sequence[DeviceAction], events: list[Event]
+) -> list[CommandReport]:
+    """Publish `actions` and wait for their echoes; appends every CommandPublished, then
+    every CommandAcknowledged, to `events` (HomevoxError, and no events, when it fails)."""
+    outcomes = await link.execute(actions)
+    reports = [CommandReport(o.device, o.topic, o.payload, o.acknowledged) for o in outcomes]
+    for report in reports:
+        events.append(CommandPublished(report.device, report.topic, report.payload))
+    for report in reports:
+        events.append(CommandAcknowledged(report.device, report.acknowledged))
+    return reports
