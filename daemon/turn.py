@@ -106,8 +106,13 @@ class TurnRunner:
         load_nlu: bool = False,
         load_asr: bool = False,
     ) -> TurnRunner:
-        """A runner with its own MQTT link (none when dry_run) and the models asked for."""
+        """A runner with its own MQTT link (none when dry_run) and the models asked for.
+
+        The models load first: one that is missing fails before a link is opened, not after.
+        """
         config = loaded.config
+        parser = await asyncio.to_thread(load_parser, loaded) if load_nlu else None
+        transcriber = await asyncio.to_thread(load_asr_stage, loaded) if load_asr else None
         link = None
         if not dry_run:
             from daemon.mqtt import MqttLink
@@ -118,12 +123,7 @@ class TurnRunner:
             )
             link = MqttLink(config.mqtt, config.assistant.name, config.device_list(), host, port)
             await link.start()
-        runner = cls(loaded, link=link, dry_run=dry_run)
-        if load_nlu:
-            runner.parser = await asyncio.to_thread(load_parser, loaded)
-        if load_asr:
-            runner.transcriber = await asyncio.to_thread(load_asr_stage, loaded)
-        return runner
+        return cls(loaded, link=link, parser=parser, transcriber=transcriber, dry_run=dry_run)
 
     async def close(self) -> None:
         if self.link is not None:

@@ -298,3 +298,22 @@ def test_homevox_do_rejects_bad_words_in_one_line() -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "bad slot 'colour=red'" in result.stderr
+
+
+async def test_a_missing_model_fails_before_a_broker_link_is_opened(
+    home_config: LoadedConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from daemon.nlu.parse import NluError
+
+    started: list[MqttLink] = []
+
+    async def record_start(link: MqttLink) -> None:
+        started.append(link)
+
+    monkeypatch.setattr(MqttLink, "start", record_start)
+    intent = home_config.config.intent.model_copy(update={"model_dir": str(tmp_path / "none")})
+    loaded = replace(home_config, config=home_config.config.model_copy(update={"intent": intent}))
+    with pytest.raises(NluError) as caught:
+        await TurnRunner.create(loaded, broker=("127.0.0.1", 9), load_nlu=True)
+    assert caught.value.code == "model_missing"
+    assert started == []
