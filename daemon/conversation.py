@@ -131,6 +131,9 @@ async def schedule(
         return Outcome(
             reply="Scheduled actions are not running here.", error_code="scheduler_unavailable"
         )
+    refused = _not_schedulable(request)
+    if refused is not None:
+        return refused
     now = context.home.now()
     due = None
     if request.slots.get("duration"):
@@ -139,6 +142,11 @@ async def schedule(
         due = add_real_time(now, delta) if delta and delta > timedelta(0) else None
     if due is None and request.slots.get("datetime"):
         when = parse_when(request.slots["datetime"], now)
+        if when is not None and when.recurrence:
+            return Outcome(
+                reply=f"I can do that once, not {when.text}. Say one time for it.",
+                error_code="repeated_action",
+            )
         due = when.due if when is not None else None
     if due is None or due <= now:
         spoken = request.slots.get("datetime") or request.slots.get("duration")
@@ -147,3 +155,16 @@ async def schedule(
     result.events.append(ActionScheduled(item.id, due.isoformat()))
     what = join_names([describe_action(action) for action in outcome.actions])
     return Outcome(reply=f"OK, {describe(due, now)} I'll {what}.")
+
+
+def _not_schedulable(request: IntentRequest) -> Outcome | None:
+    """A refusal for "turn on the lights for ten minutes": that is now, then undone later,
+    which is not a command for later; scheduling it would switch them on in ten minutes."""
+    spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
+    for_a_while = rf"\bfor (?:the next |another )?{re.escape(spoken)}"
+    if spoken and re.search(for_a_while, request.text, re.IGNORECASE):
+        return Outcome(
+            reply="I can't do something for a while and then undo it yet. Say when to do it.",
+            error_code="for_a_while",
+        )
+    return None

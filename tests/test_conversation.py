@@ -129,3 +129,27 @@ async def test_timed_commands_on_risky_or_unknown_devices_are_refused(
     )
     assert garbled.error_code == "bad_time"
     assert scheduler.pending("action") == []
+
+
+async def test_for_a_while_and_every_day_are_refused_not_scheduled(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, _ = timed_runner
+    slots = {"room": "kitchen", "duration": "10 minutes"}
+    for_a_while = await runner.run_request(
+        IntentRequest("lights.on", slots, "turn on the kitchen lights for 10 minutes")
+    )
+    # Scheduled, it would switch them on in ten minutes: not what was asked.
+    assert for_a_while.error_code == "for_a_while"
+    assert for_a_while.to_json()["commands"] == []
+    daily = await runner.run_request(
+        request_from_cli("curtains.open", ["datetime=every day at 7 am"])
+    )
+    assert daily.error_code == "repeated_action"
+    assert "every day" in daily.reply.lower()
+    assert scheduler.pending("action") == []
+    later = await runner.run_request(
+        IntentRequest("lights.on", slots, "turn on the kitchen lights in 10 minutes")
+    )
+    assert later.error_code is None
+    assert len(scheduler.pending("action")) == 1
