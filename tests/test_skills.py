@@ -10,7 +10,7 @@ import pytest
 from skills import clock, curtains, device_state, lights, thermostat
 from skills.base import INTENT_NAMES, Handler, IntentRequest, Outcome, SkillContext
 from skills.targets import resolve_targets
-from tests.fake_home import DEVICES, SATURDAY_EVENING, FakeHome
+from tests.fake_home import DEVICES, FakeHome
 
 HANDLERS: dict[str, Handler] = {
     **lights.INTENTS,
@@ -743,25 +743,6 @@ def test_state_questions(
 ) -> None:
     outcome = run("devices.state", text, FakeHome(states=states), **slots)
     assert (outcome.reply, outcome.actions, outcome.error_code) == (reply, (), None)
-
-
-@pytest.mark.parametrize(
-    ("text", "hour", "minute", "reply"),
-    [
-        ("what time is it", 17, 42, "It's 5:42 PM."),
-        ("what's the time", 0, 5, "It's 12:05 AM."),
-        ("what time is it", 12, 0, "It's 12:00 PM."),
-        ("what time is it", 9, 7, "It's 9:07 AM."),
-        ("what's the date", 17, 42, "Today is Saturday, November 28."),
-        ("what day is it today", 17, 42, "Today is Saturday, November 28."),
-        ("what's the time and date", 17, 42, "It's 5:42 PM. Today is Saturday, November 28."),
-        ("what time is it in here", 17, 42, "It's 5:42 PM."),
-        ("what time is it in Tokyo?", 17, 42, "I only know the time here. It's 5:42 PM."),
-    ],
-)
-def test_clock(text: str, hour: int, minute: int, reply: str) -> None:
-    home = FakeHome(clock=SATURDAY_EVENING.replace(hour=hour, minute=minute))
-    assert run("clock.time", text, home).reply == reply
 
 
 def test_every_name_and_alias_of_the_example_config_finds_its_own_device() -> None:
