@@ -37,7 +37,13 @@ _FILLER_WORDS = (
     "moment my now of oh ok okay on our please right say see show so tell thank thanks that the "
     "this to us want we well what whats which would you your zone announce"
 )
-_FILLER = set(_FILLER_WORDS.split())
+# Wake words and assistant names stay in a transcript ("Hey Jarvis, what time is it?"), and
+# people end a question with a name or a word of their own: none of these ask anything else.
+_NAMES_AND_ASIDES = (
+    "jarvis mycroft alexa computer homevox google siri assistant hello hi mate buddy friend "
+    "sir dear quickly quick real again"
+)
+_FILLER = set(_FILLER_WORDS.split()) | set(_NAMES_AND_ASIDES.split())
 _TIME_WORDS = {"time", "clock", "hour", "late"}
 _TODAY_WORDS = {"date", "day", "today", "todays", "tonight"}
 _NOW_WORDS = _FILLER | _TIME_WORDS | _TODAY_WORDS | {"week", "month", "year"}

@@ -34,6 +34,12 @@ def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> date
     [
         # The time and today.
         ("what time is it", "It's 5:42 PM."),
+        # wake words and names left in the transcript ask nothing else
+        ("Hey Jarvis, what time is it?", "It's 5:42 PM."),
+        ("What time is it, Jarvis?", "It's 5:42 PM."),
+        ("okay computer what day is it", "Today is Saturday, November 28."),
+        ("what time is it mate", "It's 5:42 PM."),
+        ("give me the time quickly", "It's 5:42 PM."),
         ("What's the time and date?", "It's 5:42 PM. Today is Saturday, November 28."),
         ("how late is it", "It's 5:42 PM."),
         ("what does the clock say", "It's 5:42 PM."),
