@@ -14,19 +14,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from skills.base import Handler, IntentRequest, Outcome, SkillContext
 from skills.dates import (
     MONTHS,
-    NamedDay,
     date_sentence,
     day_sentence,
     find_day,
-    find_named_day,
     last_of_month,
-    named_days_on,
     prepare,
     spoken_date,
     spoken_minutes,
     spoken_span,
     until_sentence,
 )
+from skills.named_days import NamedDay, find_named_day, named_days_on
 from skills.when import WEEKDAYS
 
 DONT_KNOW = "Sorry, I don't know that."

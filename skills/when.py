@@ -285,9 +285,9 @@ def _day_said(spoken: str, now: datetime) -> date | None:
         return today + timedelta(days=1)
     if re.search(r"\b(today|tonight|this (morning|afternoon|evening))\b", spoken):
         return today
-    calendar_day = _calendar_day(spoken, today)
-    if calendar_day is not None:
-        return calendar_day
+    on_calendar = calendar_day(spoken, today)
+    if on_calendar is not None:
+        return on_calendar
     for index, name in enumerate(WEEKDAYS):
         if re.search(rf"\b{name}\b", spoken):
             ahead = (index - today.weekday()) % 7 or 7
@@ -295,7 +295,7 @@ def _day_said(spoken: str, now: datetime) -> date | None:
     return None
 
 
-def _calendar_day(spoken: str, today: date) -> date | None:
+def calendar_day(spoken: str, today: date) -> date | None:
     """ "december 3rd", "3rd of december", "the 5th": the next such date from today on."""
     month_match = re.search(_MONTHS_RE, spoken)
     ordinal = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b", spoken)
