@@ -39,7 +39,8 @@ _FILLER_WORDS = (
 # people end a question with a name or a word of their own: none of these ask anything else.
 _NAMES_AND_ASIDES = (
     "jarvis mycroft alexa computer homevox google siri assistant hello hi mate buddy friend "
-    "sir dear quickly quick real again"
+    "sir dear quickly quick real again correct actual local precise accurate get need like "
+    "wondering wonder mind kindly find out looking id im may might"
 )
 _FILLER = set(_FILLER_WORDS.split()) | set(_NAMES_AND_ASIDES.split())
 _TIME_WORDS = {"time", "clock", "hour", "late"}

@@ -64,6 +64,7 @@ class DaySaid:
 def prepare(text: str) -> str:
     """A question as plain words: lower case, no apostrophes, "twenty second" -> "22nd"."""
     plain = text.lower().replace("’", "").replace("'", "").replace("-", " ")
+    plain = re.sub(r"\b(today|tomorrow|yesterday)s\b", r"\1", plain)  # "tomorrow's date"
     return normalise_spoken(_ORDINAL_RE.sub(_ordinal_digits, plain))
 
 

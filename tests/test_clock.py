@@ -40,6 +40,9 @@ def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> date
         ("okay computer what day is it", "Today is Saturday, November 28."),
         ("what time is it mate", "It's 5:42 PM."),
         ("give me the time quickly", "It's 5:42 PM."),
+        ("what is the correct time", "It's 5:42 PM."),
+        ("can i get the time", "It's 5:42 PM."),
+        ("i need to know what is the date today", "Today is Saturday, November 28."),
         ("What's the time and date?", "It's 5:42 PM. Today is Saturday, November 28."),
         ("how late is it", "It's 5:42 PM."),
         ("what does the clock say", "It's 5:42 PM."),
@@ -58,6 +61,8 @@ def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> date
         ("is it morning", "No, it's 5:42 PM."),
         # Other days, relative and named.
         ("What's the date tomorrow?", "Tomorrow is Sunday, November 29."),
+        ("What is tomorrow's date?", "Tomorrow is Sunday, November 29."),
+        ("what was yesterdays date", "Yesterday was Friday, November 27."),
         ("what day was it yesterday", "Yesterday was Friday, November 27."),
         ("what date was it a week ago", "That was Saturday, November 21."),
         ("what date is it in three days", "That's Tuesday, December 1."),
