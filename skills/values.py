@@ -233,6 +233,8 @@ def parse_step(text: str | None, default: float, *, percent: bool = False) -> fl
     if text is None:
         return default
     text = re.sub(r"^by ", "", normalise(text))
+    # "a couple of degrees" is two, "a few degrees" three
+    text = re.sub(r"^a couple(?: of)?\b", "2", re.sub(r"^a few\b", "3", text)).strip()
     if not text or text in _SMALL_STEP_WORDS:
         return default
     if text in _BIG_STEP_WORDS:

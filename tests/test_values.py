@@ -178,6 +178,8 @@ def test_parse_direction(text: str, direction: int | None) -> None:
         ("two degrees", False, 2.0),
         ("half a degree", False, 0.5),
         ("a bit", False, TEMPERATURE_STEP_CELSIUS),
+        ("a couple of degrees", False, 2.0),
+        ("by a few degrees", False, 3.0),
     ],
 )
 def test_parse_step(text: str | None, percent: bool, expected: float | None) -> None:
