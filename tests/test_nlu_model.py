@@ -11,10 +11,12 @@ import pytest
 from daemon.config import PhraseConfig
 from daemon.nlu import channel
 from daemon.nlu.compound import mend_tags, split_points, split_text
-from daemon.nlu.data import LABELS, TAGS, generate, perturb, sentence_files, words_and_tags
+from daemon.nlu.data import LABELS, LATER_INTENTS, TAGS, generate, sentence_files
+from daemon.nlu.lists import LISTS
 from daemon.nlu.parse import spans_from_tags
-from daemon.nlu.templates import Sampler, TemplateError, parse_template
+from daemon.nlu.templates import Sampler, TemplateError, parse_template, words_and_tags
 from daemon.nlu.train import TrainSettings, data_fingerprint, is_current, phrase_examples
+from daemon.nlu.variation import for_later, perturb
 from skills.base import INTENT_NAMES, NONE_INTENT, SLOT_NAMES
 from skills.registry import SKILLS
 
@@ -93,6 +95,33 @@ def test_a_perturbed_sentence_keeps_its_slots_and_its_meaning_words(seed: int) -
         assert [w.lower() for w in dropped] in (["please"], ["the"])
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_a_command_said_for_later_has_its_time_tagged_before_or_after(seed: int) -> None:
+    words = ("close", "the", "curtains")
+    tags = ("O", "O", "B-device")
+    rng = random.Random(seed)
+    later, later_tags = for_later(words, tags, Sampler(LISTS, rng), rng)
+    assert len(later) == len(later_tags)
+    timed = [w for w, t in zip(later, later_tags, strict=True) if t.endswith("-datetime")]
+    assert timed and later_tags.count("B-datetime") == 1
+    if later[: len(words)] == words:
+        assert later_tags[: len(tags)] == tags
+    else:
+        assert later[-len(words) :] == words and later_tags[-len(tags) :] == tags
+    assert "every" not in timed  # a device command is not repeated
+
+
+def test_device_commands_said_for_later_are_the_ones_the_turn_schedules() -> None:
+    from daemon.conversation import is_timed
+    from skills.base import IntentRequest
+
+    for intent in LATER_INTENTS:
+        assert is_timed(IntentRequest(intent, {"datetime": "at 9 pm"}, "x at 9 pm")), intent
+    examples = generate(sentence_files(), 200, 10, seed=2, later_share=0.2)
+    timed = {e.intent for e in examples if "B-datetime" in e.tags}
+    assert timed >= LATER_INTENTS
+
+
 def test_channel_alignment_carries_tags_to_the_transcript() -> None:
     source = ["Remind", "me", "to", "call", "mom", "at", "5", "p.m."]
     tags = ("O", "O", "O", "B-message", "I-message", "B-datetime", "I-datetime", "I-datetime")
@@ -123,6 +152,24 @@ def test_channel_fill_only_synthesises_missing_entries_up_to_the_limit(tmp_path:
     assert channel.fill_cache(wanted, 100, speak=fake_speak, path=cache) == 0
     assert len(calls) == 10
     assert len(channel.channel_examples(path=cache)) == 10
+
+
+def test_a_transcript_that_lost_the_request_is_not_trained_on(tmp_path: Path) -> None:
+    assert channel.faithful("Cancel my timers.", "Can solve my timers.")
+    assert channel.faithful("Turn on the porch light", "turn on the porch light, please")
+    assert not channel.faithful("Get it dark", "That's it, talk!")
+    assert not channel.faithful("Open up the shutters!", "or the not the shot and")
+    cache = tmp_path / "cache.jsonl"
+    examples = [e for e in generate(sentence_files(), 2, 2, seed=5) if len(e.words) > 3][:2]
+    wanted = channel.pick_for_channel(examples, 2, seed=5)
+    heard = iter(["uh huh", None])
+
+    def speak(text: str, voice: str, rate: int, pitch: int) -> str:
+        return next(heard) or text
+
+    assert channel.fill_cache(wanted, 2, speak=speak, path=cache) == 2
+    (kept,) = channel.channel_examples(path=cache)
+    assert kept.text in {e.text for e in examples}
 
 
 def test_fingerprint_follows_phrases_and_settings(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 from daemon.nlu.data import LABELS, Example
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,10 @@ VOICES: tuple[tuple[str, int, int], ...] = (
     ("en-us-nyc", 185, 50),
 )
 """(espeak-ng voice, words per minute, pitch) tried in turn."""
+MIN_FAITHFUL = 80
+"""rapidfuzz ratio (0-100) a transcript must keep to its sentence to be trained on. Below it,
+Whisper has lost what was asked ("Get it dark" -> "That's it, talk!"); labelled with the
+sentence's intent, such a transcript teaches the model to guess from noise."""
 
 
 @dataclass(frozen=True)
@@ -168,13 +174,14 @@ def fill_cache(
 
 
 def channel_examples(asr_model: str = "tiny.en", path: Path = CACHE_PATH) -> list[Example]:
-    """Every accepted cached transcript as a training example, tags aligned onto its words."""
+    """Every accepted, faithful cached transcript as a training example, tags aligned onto
+    its words."""
     out: list[Example] = []
     for entry in read_cache(path).values():
         if entry.asr_model != asr_model or not entry.accepted or entry.intent not in LABELS:
             continue
         words = tuple(entry.transcript.split())
-        if not words:
+        if not words or not faithful(entry.text, entry.transcript):
             continue
         out.append(
             Example(
@@ -182,6 +189,13 @@ def channel_examples(asr_model: str = "tiny.en", path: Path = CACHE_PATH) -> lis
             )
         )
     return out
+
+
+def faithful(text: str, transcript: str) -> bool:
+    """Whether `transcript` still says what `text` asked, closely enough to share its label."""
+    said = " ".join(_norm(word) for word in text.split())
+    heard = " ".join(_norm(word) for word in transcript.split())
+    return fuzz.ratio(said, heard) >= MIN_FAITHFUL
 
 
 def _norm(word: str) -> str:

@@ -13,15 +13,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from daemon.nlu.lists import LISTS
-from daemon.nlu.templates import Piece, Sampler, TemplateError
+from daemon.nlu.templates import Sampler, TemplateError, words_and_tags
+from daemon.nlu.variation import for_later, perturb
 from skills.base import INTENT_NAMES, NONE_INTENT, SLOT_NAMES
 
 LABELS: tuple[str, ...] = (*INTENT_NAMES, NONE_INTENT)
+LATER_INTENTS = frozenset(
+    {"lights.on", "lights.off", "lights.brightness", "lights.color", "thermostat.set"}
+    | {"thermostat.adjust", "curtains.open", "curtains.close", "curtains.position"}
+)
+"""Device commands that may be said for later ("close the curtains at 9 pm"): the scheduler
+keeps them (daemon.conversation.is_timed)."""
 TAGS: tuple[str, ...] = ("O", *(f"{prefix}-{slot}" for slot in SLOT_NAMES for prefix in ("B", "I")))
 
 
@@ -115,38 +122,19 @@ def _parse_file(name: str, text: str) -> SentenceFile:
     return SentenceFile(name=name, intents=intents, lists=lists, text=text)
 
 
-def words_and_tags(pieces: Iterable[Piece]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Whitespace words of the joined pieces, and BIO tags (a word takes its first char's slot)."""
-    chars: list[tuple[str, int]] = []  # (slot, piece index) per character
-    text = ""
-    for number, item in enumerate(pieces):
-        text += item.text
-        chars.extend((item.slot, number) for _ in item.text)
-    words: list[str] = []
-    tags: list[str] = []
-    previous: tuple[str, int] = ("", -1)
-    position = 0
-    for word in text.split():
-        start = text.index(word, position)
-        position = start + len(word)
-        slot, piece = chars[start]
-        if not slot:
-            tags.append("O")
-        else:
-            tags.append(("I-" if previous == (slot, piece) else "B-") + slot)
-        previous = (slot, piece)
-        words.append(word)
-    return tuple(words), tuple(tags)
-
-
 def whisper_style(
-    words: Sequence[str], tags: Sequence[str], rng: random.Random, question: bool
+    words: Sequence[str],
+    tags: Sequence[str],
+    rng: random.Random,
+    question: bool,
+    filler: Literal["random", "prefix", "suffix", "none"] = "random",
 ) -> Example | None:
-    """Words dressed as a transcript: optional filler, a capital, final punctuation."""
+    """Words dressed as a transcript: a filler (`filler`: at random, or the one asked for),
+    a capital, final punctuation."""
     words, tags = list(words), list(tags)
     if not words:
         return None
-    roll = rng.random()
+    roll = {"random": rng.random(), "prefix": 0.0, "suffix": 0.25, "none": 1.0}[filler]
     if roll < 0.2:
         prefix = rng.choice(_QUESTION_PREFIXES if question else _PREFIXES).split()
         words, tags = [*prefix, *words], ["O"] * len(prefix) + tags
@@ -162,34 +150,6 @@ def whisper_style(
     return Example(tuple(words), tuple(tags), "")
 
 
-_DROPPABLE = frozenset(
-    {"the", "a", "an", "my", "our", "your", "some", "please", "can", "could", "would", "you"}
-    | {"me", "for", "just", "of", "all"}
-)
-"""Words whose loss leaves a command's meaning intact (Whisper and hurried speakers drop them)."""
-
-
-def perturb(
-    words: Sequence[str], tags: Sequence[str], rng: random.Random
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The sentence as heard less cleanly: a function word dropped, or a word said twice.
-
-    Only words outside every slot are touched, and never one that carries the intent ("on",
-    "off", "up", "down" are not droppable), so the label stays true.
-    """
-    words, tags = list(words), list(tags)
-    outside = [i for i, tag in enumerate(tags) if tag == "O"]
-    droppable = [i for i in outside if words[i].lower().strip(",.?!") in _DROPPABLE]
-    if droppable and len(words) > 3 and rng.random() < 0.7:
-        index = rng.choice(droppable)
-        del words[index], tags[index]
-    elif outside:
-        index = rng.choice(outside)
-        words.insert(index, words[index].strip(",.?!"))
-        tags.insert(index, "O")
-    return tuple(words), tuple(tags)
-
-
 _QUESTION_STARTS = (
     "what", "is", "are", "how", "when", "which", "do", "does", "did", "can", "could", "will",
     "who", "where", "why", "have", "has", "tell",
@@ -202,10 +162,12 @@ def generate(
     none_count: int,
     seed: int,
     perturb_share: float = 0.0,
+    later_share: float = 0.0,
 ) -> list[Example]:
     """`per_intent` distinct examples for each intent and `none_count` for `none`, reproducibly.
 
-    A `perturb_share` of them are heard less cleanly (see `perturb`).
+    A `perturb_share` of them are heard less cleanly (see `perturb`), and a `later_share` of
+    the device commands are said for later (see `for_later`).
     """
     rng = random.Random(seed)
     by_intent: dict[str, list[tuple[str, Mapping[str, Sequence[str]]]]] = {
@@ -217,14 +179,25 @@ def generate(
     examples: list[Example] = []
     # Perturbation draws from its own stream, so the clean sentences stay the same.
     perturb_rng = random.Random(seed + 1)
+    later = _Later(later_share, Sampler(LISTS, random.Random(seed + 2)))
     for intent in LABELS:
         if not by_intent[intent]:
             raise TemplateError(f"intent {intent} has no sentences")
         wanted = none_count if intent == NONE_INTENT else per_intent
         examples.extend(
-            _sample_intent(intent, by_intent[intent], wanted, rng, perturb_share, perturb_rng)
+            _sample_intent(
+                intent, by_intent[intent], wanted, rng, perturb_share, perturb_rng, later
+            )
         )
     return examples
+
+
+@dataclass(frozen=True)
+class _Later:
+    """How often, and from what, a device command is said for later."""
+
+    share: float
+    sampler: Sampler
 
 
 def _sample_intent(
@@ -234,6 +207,7 @@ def _sample_intent(
     rng: random.Random,
     perturb_share: float = 0.0,
     perturb_rng: random.Random | None = None,
+    later: _Later | None = None,
 ) -> list[Example]:
     samplers: dict[int, Sampler] = {}
     seen: set[str] = set()
@@ -257,6 +231,8 @@ def _sample_intent(
         question = bool(words) and words[0].lower() in _QUESTION_STARTS
         if perturb_rng is not None and perturb_rng.random() < perturb_share:
             words, tags = perturb(words, tags, perturb_rng)
+        if later and intent in LATER_INTENTS and perturb_rng and perturb_rng.random() < later.share:
+            words, tags = for_later(words, tags, later.sampler, perturb_rng)
         styled = whisper_style(words, tags, rng, question)
         if styled is None:
             continue
@@ -296,5 +272,8 @@ def fingerprint(parts: Iterable[str]) -> str:
 def code_version() -> str:
     """Digest of the training code itself, so a code change retrains."""
     package = Path(__file__).parent
-    names = ("data.py", "templates.py", "lists.py", "model.py", "train.py", "channel.py")
+    names = (
+        *("data.py", "templates.py", "lists.py", "variation.py"),
+        *("model.py", "train.py", "channel.py"),
+    )
     return fingerprint((package / name).read_text(encoding="utf-8") for name in names)

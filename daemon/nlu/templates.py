@@ -8,7 +8,7 @@ from the list named `slot`, tagged as that slot, `{slot:list}` a value from `lis
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -163,3 +163,27 @@ def _merge(pieces: list[Piece]) -> list[Piece]:
         else:
             merged.append(piece)
     return merged
+
+
+def words_and_tags(pieces: Iterable[Piece]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Whitespace words of the joined pieces, and BIO tags (a word takes its first char's slot)."""
+    chars: list[tuple[str, int]] = []  # (slot, piece index) per character
+    text = ""
+    for number, item in enumerate(pieces):
+        text += item.text
+        chars.extend((item.slot, number) for _ in item.text)
+    words: list[str] = []
+    tags: list[str] = []
+    previous: tuple[str, int] = ("", -1)
+    position = 0
+    for word in text.split():
+        start = text.index(word, position)
+        position = start + len(word)
+        slot, piece = chars[start]
+        if not slot:
+            tags.append("O")
+        else:
+            tags.append(("I-" if previous == (slot, piece) else "B-") + slot)
+        previous = (slot, piece)
+        words.append(word)
+    return tuple(words), tuple(tags)

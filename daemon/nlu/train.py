@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -48,11 +49,13 @@ class TrainSettings:
     """Generated out-of-scope sentences."""
     perturb_share: float = 0.3
     """Share of generated sentences with a function word dropped or a word repeated."""
+    later_share: float = 0.08
+    """Share of generated device commands said for later ("close the curtains at 9 pm")."""
     epochs: int = 1
     batch_size: int = 32
     learning_rate: float = 1e-4
     head_learning_rate: float = 2e-3
-    tag_loss_weight: float = 0.5
+    tag_loss_weight: float = 1.0
     frozen_layers: int = 2
     """Lowest encoder layers kept as pretrained (with the word embeddings): faster, and general."""
     seed: int = 13
@@ -119,13 +122,20 @@ def is_current(model_dir: Path, phrases: Sequence[PhraseConfig], settings: Train
 
 
 def phrase_examples(phrases: Sequence[PhraseConfig], copies: int, seed: int) -> list[Example]:
-    """Each taught phrase in several transcript styles; its fixed slots apply at parse time."""
+    """Each taught phrase in several transcript styles; its fixed slots apply at parse time.
+
+    A third of the copies each are bare, after a filler ("hey jarvis") and before one
+    ("please"): a phrase is said both ways, and it is too short to learn that from chance.
+    """
     rng = random.Random(seed)
     out: list[Example] = []
+    fillers: tuple[Literal["none", "prefix", "suffix"], ...] = ("none", "prefix", "suffix")
     for phrase in phrases:
         words = tuple(phrase.text.split())
-        for _ in range(copies):
-            styled = whisper_style(words, ("O",) * len(words), rng, question=False)
+        for copy in range(copies):
+            styled = whisper_style(
+                words, ("O",) * len(words), rng, question=False, filler=fillers[copy % 3]
+            )
             if styled is not None:
                 out.append(Example(styled.words, styled.tags, phrase.intent, source="phrase"))
     return out
@@ -143,6 +153,7 @@ def build_data(
         settings.none_count,
         settings.seed,
         settings.perturb_share,
+        settings.later_share,
     )
     # A taught phrase overrides a generated sentence that says the same ("good night" is
     # chit-chat until a user makes it switch the lights off).
