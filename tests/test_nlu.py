@@ -43,6 +43,8 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
         {"device": "lights", "room": "bedroom"},
     ),
     ("kill the hallway lights", "lights.off", {"device": "hallway lights"}),
+    # "make sure ... is off" must not be heard as the "on" in it
+    ("can you make sure the kitchen light is off", "lights.off", {"device": "kitchen light"}),
     ("Dim the living room lights to 30%.", "lights.brightness", {"brightness": "30%"}),
     ("make the desk lamp a bit brighter", "lights.brightness", {"device": "desk lamp"}),
     (
@@ -57,12 +59,19 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
         "thermostat.adjust",
         {"amount": "two degrees", "room": "office"},
     ),
+    ("turn the heating up a couple of degrees", "thermostat.adjust", {"amount": "couple"}),
     ("What's the temperature in the living room?", "thermostat.query", {"room": "living room"}),
     ("Open the bedroom curtains.", "curtains.open", {"device": "curtains"}),
+    ("draw back the curtains", "curtains.open", {"device": "curtains"}),
     ("close the blinds in the kitchen", "curtains.close", {"device": "blinds", "room": "kitchen"}),
     ("stop the blinds", "curtains.stop", {"device": "blinds"}),
+    # A device command for later has its time tagged, or it would be carried out at once.
+    ("close the curtains at 9 pm", "curtains.close", {"datetime": "9 pm"}),
+    ("At 7 a.m., open the bedroom blinds.", "curtains.open", {"datetime": "7 a.m."}),
+    ("turn off the kitchen light in ten minutes", "lights.off", {"datetime": "ten minutes"}),
     ("Set the living room blinds to 40 percent.", "curtains.position", {"position": "40 percent"}),
     ("Is the hall light on?", "devices.state", {"device": "hall light"}),
+    ("which lights are on right now", "devices.state", {}),
     ("What time is it?", "clock.time", {}),
     ("what's the date today", "clock.time", {}),
     # The clock skill answers that it only knows the time here; a conversion is out of scope.
@@ -73,6 +82,8 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
         {"message": "call mom", "datetime": "5 p.m."},
     ),
     ("wake me up at seven tomorrow", "reminders.set", {"datetime": "seven"}),
+    # a "timer" for a time of day is an alarm: a timer needs a length
+    ("set a timer for 7 am", "reminders.set", {"datetime": "7 am"}),
     ("What reminders do I have?", "reminders.list", {}),
     ("Cancel my alarm for tomorrow morning.", "reminders.cancel", {"datetime": "tomorrow morning"}),
     ("Set a timer for ten minutes.", "timers.set", {"duration": "ten minutes"}),
@@ -95,6 +106,10 @@ OUT_OF_SCOPE = [
     "What's on my calendar today?",
     "What's the weather like tomorrow?",
     "Make me a coffee.",
+    # appliances warmed or turned up are not the thermostat or the lights
+    "please warm up the coffee machine",
+    "turn the oven up a bit",
+    "make the screen brighter",
     "Vacuum the living room.",
     "Play some jazz.",
     "Who is the president of France?",
