@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Literal
 
 from devices.base import Command, Device, clamp
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
@@ -11,6 +13,7 @@ from skills.targets import resolve_targets
 from skills.values import (
     TEMPERATURE_STEP_CELSIUS,
     format_number,
+    normalise,
     parse_direction,
     parse_step,
     parse_temperature,
@@ -56,7 +59,11 @@ def adjust_temperature(request: IntentRequest, context: SkillContext) -> Outcome
     targets = resolve_targets(request, context.home, "thermostat")
     if isinstance(targets, Outcome):
         return targets
-    direction = parse_direction(request.slots.get("direction", "")) or parse_direction(request.text)
+    direction = (
+        parse_direction(request.slots.get("direction", ""))
+        or parse_direction(request.text)
+        or _felt(request.text)
+    )
     if direction is None:
         return Outcome("Warmer or cooler?", error_code="unclear_value")
     step = parse_step(request.slots.get("amount"), TEMPERATURE_STEP_CELSIUS)
@@ -126,3 +133,16 @@ INTENTS: dict[str, Handler] = {
     "thermostat.adjust": adjust_temperature,
     "thermostat.query": query_temperature,
 }
+
+
+_FEELING_COLD = re.compile(r"\b(?:cold|freezing|chilly|frozen|shivering)\b")
+_FEELING_HOT = re.compile(r"\b(?:hot|too warm|boiling|roasting|sweating|stuffy)\b")
+
+
+def _felt(text: str) -> Literal[1, -1] | None:
+    """+1 for "I'm cold", "it's freezing in here"; -1 for "it's too hot"; None otherwise."""
+    said = normalise(text)
+    cold, hot = bool(_FEELING_COLD.search(said)), bool(_FEELING_HOT.search(said))
+    if cold == hot:
+        return None
+    return 1 if cold else -1

@@ -590,6 +590,27 @@ def test_thermostat_adjusts_from_the_last_known_set_point(
     assert (outcome.reply, sent(outcome)) == (reply, [("thermostat", "setpoint", expected)])
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm cold.", 22.0),
+        ("it's freezing in here", 22.0),
+        ("it's too hot in the living room", 20.0),
+        ("we're boiling", 20.0),
+    ],
+)
+def test_thermostat_warms_for_cold_and_cools_for_hot(text: str, expected: float) -> None:
+    home = FakeHome(states={"thermostat": {"target_celsius": 21.0}})
+    outcome = run("thermostat.adjust", text, home)
+    assert sent(outcome) == [("thermostat", "setpoint", expected)]
+
+
+def test_thermostat_asks_when_nothing_says_which_way() -> None:
+    home = FakeHome(states={"thermostat": {"target_celsius": 21.0}})
+    outcome = run("thermostat.adjust", "change the heating", home)
+    assert (outcome.reply, outcome.actions) == ("Warmer or cooler?", ())
+
+
 def test_thermostat_at_its_limit_says_so_and_sends_nothing() -> None:
     home = FakeHome(states={"thermostat": {"target_celsius": 30.0}})
     outcome = run("thermostat.adjust", "warmer", home, direction="warmer")
