@@ -37,6 +37,7 @@ def parser(model_dir: Path) -> IntentParser:
 TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("Turn on the kitchen light.", "lights.on", {"device": "kitchen light"}),
     ("could you switch the lamp in the study on", "lights.on", {"device": "lamp", "room": "study"}),
+    ("It's too dark in here.", "lights.on", {}),
     (
         "Switch off the lights in the bedroom, please.",
         "lights.off",
@@ -60,6 +61,7 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
         {"amount": "two degrees", "room": "office"},
     ),
     ("turn the heating up a couple of degrees", "thermostat.adjust", {"amount": "couple"}),
+    ("I'm cold.", "thermostat.adjust", {}),
     ("What's the temperature in the living room?", "thermostat.query", {"room": "living room"}),
     ("Open the bedroom curtains.", "curtains.open", {"device": "curtains"}),
     ("draw back the curtains", "curtains.open", {"device": "curtains"}),
