@@ -98,6 +98,9 @@ def adjust_temperature(request: IntentRequest, context: SkillContext) -> Outcome
 
 def query_temperature(request: IntentRequest, context: SkillContext) -> Outcome:
     """thermostat.query: "what's the temperature in here?"."""
+    if _OUTDOORS.search(normalise(request.text)):
+        # No weather here: the thermostat's reading must not pass for the one outside.
+        return Outcome("I only know the temperature inside.", error_code="outdoors")
     targets = resolve_targets(request, context.home, "thermostat", for_command=False)
     if isinstance(targets, Outcome):
         return targets
@@ -135,6 +138,7 @@ INTENTS: dict[str, Handler] = {
 }
 
 
+_OUTDOORS = re.compile(r"\b(?:outside|outdoors|out there|in the garden|on the patio)\b")
 _FEELING_COLD = re.compile(r"\b(?:cold|freezing|chilly|frozen|shivering)\b")
 _FEELING_HOT = re.compile(r"\b(?:hot|too warm|boiling|roasting|sweating|stuffy)\b")
 

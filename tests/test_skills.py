@@ -590,6 +590,14 @@ def test_thermostat_adjusts_from_the_last_known_set_point(
     assert (outcome.reply, sent(outcome)) == (reply, [("thermostat", "setpoint", expected)])
 
 
+def test_thermostat_does_not_pass_its_reading_off_as_the_outdoor_temperature() -> None:
+    home = FakeHome(states={"thermostat": {"current_celsius": 20.5}})
+    outcome = run("thermostat.query", "what's the temperature outside", home)
+    assert outcome.reply == "I only know the temperature inside."
+    inside = run("thermostat.query", "what's the temperature inside", home)
+    assert inside.reply == "It's 20.5 degrees in the living room."
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
