@@ -49,7 +49,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/mypy daemon skills devices
 
 bench: $(VENV)/.test-installed model
-	for script in intent asr listen command_start pipeline mqtt targets speech; do \
+	for script in intent heldout asr listen command_start pipeline mqtt targets speech; do \
 	  $(BIN)/python bench/$${script}_bench.py || exit 1; done
 
 clean:
