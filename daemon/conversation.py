@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
@@ -158,13 +158,77 @@ async def schedule(
 
 
 def _not_schedulable(request: IntentRequest) -> Outcome | None:
-    """A refusal for "turn on the lights for ten minutes": that is now, then undone later,
-    which is not a command for later; scheduling it would switch them on in ten minutes."""
-    spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
-    for_a_while = rf"\bfor (?:the next |another )?{re.escape(spoken)}"
-    if spoken and re.search(for_a_while, request.text, re.IGNORECASE):
+    """A refusal for "turn on the lights for ten minutes" (see plan_for_a_while): scheduling
+    it as a command for later would switch them on in ten minutes."""
+    if for_a_while(request):
         return Outcome(
-            reply="I can't do something for a while and then undo it yet. Say when to do it.",
+            reply="I can do that now and undo it later only for switching or opening.",
             error_code="for_a_while",
         )
     return None
+
+
+UNDO = {
+    "lights.on": "lights.off",
+    "lights.off": "lights.on",
+    "curtains.open": "curtains.close",
+    "curtains.close": "curtains.open",
+}
+"""Commands that can be done for a while, and the command that undoes each."""
+FOR_A_WHILE_MAX = timedelta(hours=24)
+
+
+def for_a_while(request: IntentRequest) -> bool:
+    """ "turn on the porch light for ten minutes": its time says how long, not when."""
+    spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
+    pattern = rf"\bfor (?:the next |another )?{re.escape(spoken)}"
+    return bool(spoken) and re.search(pattern, request.text, re.IGNORECASE) is not None
+
+
+@dataclass(frozen=True)
+class WhilePlan:
+    """A command to do now and the request that undoes it when the time is up."""
+
+    outcome: Outcome
+    undo: IntentRequest
+    due: datetime
+
+
+def plan_for_a_while(
+    request: IntentRequest, handlers: Mapping[str, Handler], context: SkillContext
+) -> WhilePlan | Outcome:
+    """What "for ten minutes" does: the command now, its opposite at the end (checked now);
+    an Outcome to say instead when it cannot be done that way."""
+    from skills.when import add_real_time, describe, parse_duration
+
+    undo_intent = UNDO.get(request.intent)
+    if undo_intent is None:
+        return _not_schedulable(request) or Outcome("", error_code="for_a_while")
+    now_request = replace(
+        request, slots={k: v for k, v in request.slots.items() if k not in TIME_SLOTS}
+    )
+    outcome = handlers[request.intent](now_request, context)
+    if outcome.question is not None or outcome.error_code or not outcome.actions:
+        return outcome
+    if any(action.device.confirm for action in outcome.actions):
+        return Outcome(
+            reply="That device needs a spoken yes, so I can't undo it later.",
+            error_code="confirm_needed",
+        )
+    if context.scheduler is None:
+        return Outcome(
+            reply="Scheduled actions are not running here.", error_code="scheduler_unavailable"
+        )
+    spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
+    length = parse_duration(spoken)
+    if length is None or length <= timedelta(0) or length > FOR_A_WHILE_MAX:
+        return Outcome(f"I didn't catch for how long ({spoken}).", error_code="bad_time")
+    now = context.home.now()
+    due = add_real_time(now, length)
+    undo = replace(now_request, intent=undo_intent)
+    undo_outcome = handlers[undo_intent](undo, context)
+    if not undo_outcome.actions:
+        return undo_outcome
+    what = join_names([describe_action(action) for action in undo_outcome.actions])
+    reply = f"{outcome.reply} I'll {what} {describe(due, now)}."
+    return WhilePlan(replace(outcome, reply=reply), replace(undo, text=what), due)

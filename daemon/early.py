@@ -187,6 +187,9 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
         return None
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
     context = SkillContext(home=runner.home, scheduler=scheduler)
+    if conversation.is_timed(request) and conversation.for_a_while(request):
+        plan = conversation.plan_for_a_while(request, runner.handlers, context)
+        return plan if isinstance(plan, Outcome) else plan.outcome
     if conversation.is_timed(request):
         return await conversation.schedule(request, handler, context, TurnResult())
     return handler(request, context)

@@ -20,6 +20,7 @@ from daemon.act import command_reports, publish
 from daemon.config import LoadedConfig
 from daemon.errors import HomevoxError
 from daemon.events import (
+    ActionScheduled,
     ConfirmationAsked,
     IntentRecognized,
     ReplyDecided,
@@ -34,6 +35,7 @@ from skills.base import (
     SLOT_NAMES,
     DeviceAction,
     IntentRequest,
+    Outcome,
     Question,
     Scheduler,
     SkillContext,
@@ -197,6 +199,8 @@ class TurnRunner:
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")
         started = time.perf_counter()
+        if conversation.is_timed(request) and conversation.for_a_while(request):
+            return await self._for_a_while(request, result)
         if conversation.is_timed(request):
             outcome = await conversation.schedule(request, handler, self._context(), result)
         else:
@@ -217,6 +221,24 @@ class TurnRunner:
         if outcome.actions:
             return await self._execute(outcome.actions, outcome.reply, result)
         return self._finish(result, outcome.reply, outcome.error_code)
+
+    async def _for_a_while(self, request: IntentRequest, result: TurnResult) -> TurnResult:
+        """ "turn on the porch light for ten minutes": done now, undone when the time is up.
+        The undo is stored before the command is sent, so a reply never promises one that
+        was not kept; it is taken back when nothing was sent."""
+        plan = conversation.plan_for_a_while(request, self.handlers, self._context())
+        if isinstance(plan, Outcome):
+            if plan.question is not None:
+                self._ask(plan.question, result)
+            return self._finish(result, plan.reply, plan.error_code)
+        assert self.scheduler is not None  # plan_for_a_while checked it
+        item = self.scheduler.add_action(plan.undo, plan.due)
+        done = await self._execute(plan.outcome.actions, plan.outcome.reply, result)
+        if done.commands:
+            result.events.append(ActionScheduled(item.id, plan.due.isoformat()))
+        else:
+            self.scheduler.cancel(item.id)
+        return done
 
     def _context(self) -> SkillContext:
         return SkillContext(home=self.home, scheduler=self.scheduler)

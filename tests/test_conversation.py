@@ -13,6 +13,7 @@ import pytest
 from daemon.config import LoadedConfig, load_config
 from daemon.conversation import confirmation_prompt, interpret_answer, join_names
 from daemon.home import Home
+from daemon.mqtt import MqttLink
 from daemon.scheduler import HomeScheduler
 from daemon.turn import TurnRunner, request_from_cli
 from devices.base import Command
@@ -51,15 +52,20 @@ def test_confirmation_prompt_and_names() -> None:
 
 
 @pytest.fixture
+def fired() -> list[IntentRequest]:
+    """The scheduled actions timed_runner's scheduler carried out."""
+    return []
+
+
+@pytest.fixture
 async def timed_runner(
-    tmp_path: Path,
+    tmp_path: Path, fired: list[IntentRequest]
 ) -> AsyncIterator[tuple[TurnRunner, HomeScheduler, list[datetime]]]:
     loaded = load_config(REPO / "config.toml")
     assistant = loaded.config.assistant.model_copy(update={"timezone": "Europe/Berlin"})
     config = loaded.config.model_copy(update={"assistant": assistant})
     # Saturday 2026-10-24 18:30 in Berlin; the clocks go back on Sunday at 03:00.
     clock = [datetime(2026, 10, 24, 18, 30, tzinfo=BERLIN)]
-    fired: list[IntentRequest] = []
 
     async def on_due(item: object, missed: bool) -> None:
         return None
@@ -131,17 +137,42 @@ async def test_timed_commands_on_risky_or_unknown_devices_are_refused(
     assert scheduler.pending("action") == []
 
 
-async def test_for_a_while_and_every_day_are_refused_not_scheduled(
+async def test_for_a_while_is_done_now_and_undone_when_the_time_is_up(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+    fired: list[IntentRequest],
+) -> None:
+    runner, scheduler, clock = timed_runner
+    slots = {"device": "kitchen light", "duration": "10 minutes"}
+    turn = await runner.run_request(
+        IntentRequest("lights.on", slots, "turn on the kitchen light for 10 minutes")
+    )
+    assert turn.error_code is None, turn.reply
+    assert [(c.device, c.payload) for c in turn.commands] == [("kitchen light", "ON")]  # Tasmota
+    assert turn.reply == (
+        "The kitchen light is on. I'll turn off the kitchen light today at 6:40 pm."
+    )
+    (item,) = scheduler.pending("action")
+    assert item.due == datetime(2026, 10, 24, 18, 40, tzinfo=BERLIN)
+    assert item.text == "turn off the kitchen light"
+    clock[0] = item.due
+    await scheduler.fire_due()
+    assert [(r.intent, r.slots) for r in fired] == [("lights.off", {"device": "kitchen light"})]
+
+
+async def test_for_a_while_only_what_can_be_undone_and_every_day_are_refused(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:
     runner, scheduler, _ = timed_runner
-    slots = {"room": "kitchen", "duration": "10 minutes"}
-    for_a_while = await runner.run_request(
-        IntentRequest("lights.on", slots, "turn on the kitchen lights for 10 minutes")
+    dim = await runner.run_request(
+        IntentRequest(
+            "lights.brightness",
+            {"room": "kitchen", "brightness": "20%", "duration": "10 minutes"},
+            "dim the kitchen lights to 20% for 10 minutes",
+        )
     )
-    # Scheduled, it would switch them on in ten minutes: not what was asked.
-    assert for_a_while.error_code == "for_a_while"
-    assert for_a_while.to_json()["commands"] == []
+    # Scheduled as a command for later, it would dim them in ten minutes: not what was asked.
+    assert dim.error_code == "for_a_while"
+    assert dim.to_json()["commands"] == []
     daily = await runner.run_request(
         request_from_cli("curtains.open", ["datetime=every day at 7 am"])
     )
@@ -149,7 +180,48 @@ async def test_for_a_while_and_every_day_are_refused_not_scheduled(
     assert "every day" in daily.reply.lower()
     assert scheduler.pending("action") == []
     later = await runner.run_request(
-        IntentRequest("lights.on", slots, "turn on the kitchen lights in 10 minutes")
+        IntentRequest(
+            "lights.on",
+            {"room": "kitchen", "duration": "10 minutes"},
+            "kitchen lights on in 10 minutes",
+        )
     )
     assert later.error_code is None
     assert len(scheduler.pending("action")) == 1
+
+
+async def test_for_a_while_with_the_broker_down_keeps_no_undo(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, _ = timed_runner
+    config = runner.loaded.config
+    mqtt = config.mqtt.model_copy(update={"connect_wait_seconds": 0.5})
+    # Nothing listens on port 9: the command is never sent, so there is nothing to undo.
+    link = MqttLink(mqtt, config.assistant.name, config.device_list(), "127.0.0.1", 9)
+    await link.start()
+    runner.link, runner.dry_run = link, False
+    try:
+        turn = await runner.run_request(
+            IntentRequest(
+                "lights.on",
+                {"device": "kitchen light", "duration": "10 minutes"},
+                "turn on the kitchen light for 10 minutes",
+            )
+        )
+    finally:
+        await link.stop()
+    assert turn.error_code == "broker_unavailable"
+    assert scheduler.pending("action") == []
+
+
+async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    from daemon.early import carried_out, dry_outcome
+
+    runner, scheduler, _ = timed_runner
+    slots = {"device": "kitchen light", "duration": "10 minutes"}
+    request = IntentRequest("lights.on", slots, "turn on the kitchen light for 10 minutes")
+    outcome = await dry_outcome(runner, request)
+    assert carried_out(outcome) and outcome is not None and outcome.actions
+    assert scheduler.pending() == []
