@@ -130,6 +130,19 @@ async def test_timed_commands_on_risky_or_unknown_devices_are_refused(
         request_from_cli("lights.on", ["device=disco ball", "datetime=at 9 pm"])
     )
     assert unknown.error_code == "no_such_device"
+    porch = await runner.run_request(
+        request_from_cli("lights.on", ["device=porch light", "datetime=at 9 pm"])
+    )
+    assert porch.error_code == "voice_disabled"  # voice = false: not later either
+    porch_for_a_while = await runner.run_request(
+        IntentRequest(
+            "lights.on",
+            {"device": "porch light", "duration": "10 minutes"},
+            "turn on the porch light for 10 minutes",
+        )
+    )
+    assert porch_for_a_while.error_code == "voice_disabled"
+    assert porch_for_a_while.to_json()["commands"] == []
     garbled = await runner.run_request(
         request_from_cli("lights.on", ["room=kitchen", "datetime=at blurb"])
     )
