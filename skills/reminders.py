@@ -70,7 +70,16 @@ def list_reminders(request: IntentRequest, context: SkillContext) -> Outcome:
     return Outcome(reply=f"You have {count}: {'; '.join(said)}{more}.")
 
 
+_SNOOZE = re.compile(r"\b(snooze|dismiss|silence)\b")
+SNOOZE_REPLY = (
+    "Nothing is ringing: I say a reminder once. To hear it again, say remind me in ten minutes."
+)
+
+
 def cancel_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
+    if _SNOOZE.search(request.text.lower()):
+        # An alarm here is said once, not rung: "snooze" would cancel the next reminder instead.
+        return Outcome(reply=SNOOZE_REPLY, error_code="nothing_ringing")
     if context.scheduler is None:
         return Outcome(reply=NOT_RUNNING, error_code="scheduler_unavailable")
     scheduler = context.scheduler

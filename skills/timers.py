@@ -17,7 +17,17 @@ MATCH_CUTOFF = 70
 MAX_TIMER_SECONDS = 24 * 3600
 
 
+_ADD_TO_RUNNING = re.compile(r"\b(?:add|put)\b.*\b(?:to|on)\s+(?:the|my|that)\b|\bextend\b")
+_PAUSE = re.compile(r"\b(?:pause|hold|freeze|resume)\b")
+
+
 def set_timer(request: IntentRequest, context: SkillContext) -> Outcome:
+    if _ADD_TO_RUNNING.search(request.text.lower()):
+        # "add five minutes to the timer" is not a new five minute timer.
+        return Outcome(
+            reply="I can't add time to a running timer. I can set another one.",
+            error_code="cannot_extend",
+        )
     if context.scheduler is None:
         return Outcome(reply=NOT_RUNNING, error_code="scheduler_unavailable")
     spoken = request.slots.get("duration", "").strip()
@@ -40,6 +50,12 @@ def set_timer(request: IntentRequest, context: SkillContext) -> Outcome:
 
 
 def cancel_timer(request: IntentRequest, context: SkillContext) -> Outcome:
+    if _PAUSE.search(request.text.lower()):
+        # Cancelling is not pausing: the time left would be lost.
+        return Outcome(
+            reply="I can't pause a timer. Say cancel the timer to stop it.",
+            error_code="cannot_pause",
+        )
     if context.scheduler is None:
         return Outcome(reply=NOT_RUNNING, error_code="scheduler_unavailable")
     timers = list(context.scheduler.pending("timer"))

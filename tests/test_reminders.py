@@ -186,3 +186,20 @@ async def test_cancel_without_a_name_asks_and_all_cancels_all(setup: Setup) -> N
     )
     assert tomorrow.reply == "OK, I cancelled all 2 reminders."
     assert [item.text for item in setup.scheduler.pending()] == ["call mom"]
+
+
+async def test_snooze_pause_and_add_time_are_refused_not_taken_for_cancel_or_a_new_timer(
+    setup: Setup,
+) -> None:
+    setup.run("reminders.set", message="call mom", datetime="at 6 pm")
+    setup.run("timers.set", "set a 10 minute pasta timer", duration="10 minute", name="pasta")
+    snooze = setup.run("reminders.cancel", "snooze")
+    assert snooze.error_code == "nothing_ringing"
+    paused = setup.run("timers.cancel", "pause the timer")
+    assert paused.error_code == "cannot_pause"
+    more = setup.run("timers.set", "add five minutes to the timer", duration="five minutes")
+    assert more.error_code == "cannot_extend"
+    another = setup.run("timers.set", "set another timer for five minutes", duration="five minutes")
+    assert another.error_code is None
+    assert [i.text for i in setup.scheduler.pending("reminder")] == ["call mom"]
+    assert sorted(i.text for i in setup.scheduler.pending("timer")) == ["", "pasta"]
