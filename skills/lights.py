@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from devices.base import Command, Device, clamp
@@ -53,7 +54,12 @@ def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
     if isinstance(targets, Outcome):
         return targets
     level_text = request.slots.get("brightness", "")
+    amount = request.slots.get("amount")
     direction = parse_direction(request.slots.get("direction", ""))
+    if level_text and re.search(rf"\bby\s+{re.escape(level_text)}", request.text, re.IGNORECASE):
+        # "up by twenty percent" is a change, not a level, whichever slot the tagger chose.
+        amount, level_text = level_text, ""
+        direction = direction or parse_direction(request.text)
     if not level_text and direction is None:
         direction = parse_direction(request.text)
         if direction is None and request.slots.get("amount"):
@@ -68,7 +74,7 @@ def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
         return Outcome(f"{group_subject(targets)} {be(targets)} at {level} percent.", actions)
     if direction is None:
         return _unclear("How bright?")
-    step = parse_step(request.slots.get("amount"), BRIGHTNESS_STEP_PERCENT, percent=True)
+    step = parse_step(amount, BRIGHTNESS_STEP_PERCENT, percent=True)
     if step is None:
         return _unclear("I didn't catch by how much.")
     return _relative(targets, context, direction * step)

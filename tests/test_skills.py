@@ -546,6 +546,26 @@ def test_relative_brightness_starts_from_each_lights_last_known_level() -> None:
     assert (off.reply, off.actions) == ("The living room lamp is already off.", ())
 
 
+def test_up_by_a_level_is_a_change_whichever_slot_the_tagger_chose() -> None:
+    home = FakeHome(states={"kitchen light": {"on": True, "brightness_percent": 40}})
+    up = run(
+        "lights.brightness",
+        "bump the kitchen light up by twenty percent",
+        home,
+        device="kitchen light",
+        brightness="twenty percent",
+    )
+    assert sent(up) == [("kitchen light", "brightness", 60)]
+    to = run(
+        "lights.brightness",
+        "set the kitchen light to twenty percent",
+        home,
+        device="kitchen light",
+        brightness="20%",
+    )
+    assert sent(to) == [("kitchen light", "brightness", 20)]
+
+
 def test_relative_brightness_reads_the_direction_from_the_sentence() -> None:
     home = FakeHome(states={"kitchen light": {"on": True, "brightness_percent": 80}})
     outcome = run(
