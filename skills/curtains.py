@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from devices.base import Command
+import re
+from collections.abc import Sequence
+
+from devices.base import Command, Device, clamp
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
-from skills.names import be, group_subject
+from skills.names import be, group_subject, join_names
 from skills.targets import resolve_targets
 from skills.values import parse_position
 
@@ -37,15 +40,42 @@ def set_position(request: IntentRequest, context: SkillContext) -> Outcome:
     targets = resolve_targets(request, context.home, "curtains")
     if isinstance(targets, Outcome):
         return targets
-    position = parse_position(request.slots.get("position", ""))
+    spoken = request.slots.get("position", "")
+    position = parse_position(spoken)
     if position is None:
         return Outcome(
             "I didn't catch how far. Say a position such as half way or 40 percent.",
             error_code="unclear_value",
         )
+    way = _BY_WAY.search(request.text.lower())
+    if spoken and way and re.search(rf"\bby\s+{re.escape(spoken)}", request.text, re.IGNORECASE):
+        # "open the blinds by 20 percent" moves them 20 more, from where each one is.
+        return _moved_by(targets, context, position if way.group(1) else -position)
     actions = tuple(DeviceAction(device, Command("position", position)) for device in targets)
     where = {0: "closed", 100: "open"}.get(position, f"{position} percent open")
     return Outcome(f"{group_subject(targets)} {be(targets)} {where}.", actions)
+
+
+_BY_WAY = re.compile(r"\b(?:(open|raise|lift|up)|(close|lower|shut|down))\b")
+
+
+def _moved_by(targets: Sequence[Device], context: SkillContext, change: int) -> Outcome:
+    """Each curtain moved `change` points from its last known position."""
+    said = {d.name: context.home.state(d.name).get("position_percent") for d in targets}
+    unknown = [device for device in targets if said[device.name] is None]
+    if unknown:
+        return Outcome(
+            f"I don't know how far {join_names(unknown)} {be(unknown)} open now. "
+            "Say a position such as half way.",
+            error_code="unknown_position",
+        )
+    moved_to = {name: round(clamp(int(at or 0) + change, 0, 100)) for name, at in said.items()}
+    actions = tuple(
+        DeviceAction(device, Command("position", moved_to[device.name])) for device in targets
+    )
+    moved = "opened" if change > 0 else "closed"
+    subject = f"{group_subject(targets)} {be(targets)}"
+    return Outcome(f"{subject} {moved} by {abs(change)} percent.", actions)
 
 
 INTENTS: dict[str, Handler] = {

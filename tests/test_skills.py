@@ -546,6 +546,26 @@ def test_relative_brightness_starts_from_each_lights_last_known_level() -> None:
     assert (off.reply, off.actions) == ("The living room lamp is already off.", ())
 
 
+def test_curtains_opened_or_closed_by_an_amount_move_from_where_they_are() -> None:
+    home = FakeHome(states={"bedroom blinds": {"position_percent": 30}})
+    slots = {"device": "bedroom blinds", "position": "20 percent"}
+    opened = run("curtains.position", "open the bedroom blinds by 20 percent", home, **slots)
+    assert sent(opened) == [("bedroom blinds", "position", 50)]
+    assert opened.reply == "The bedroom blinds are opened by 20 percent."
+    closed = run("curtains.position", "close the blinds by 20 percent", home, **slots)
+    assert sent(closed) == [("bedroom blinds", "position", 10)]
+    to = run("curtains.position", "set the bedroom blinds to 20 percent", home, **slots)
+    assert sent(to) == [("bedroom blinds", "position", 20)]
+    unknown = run(
+        "curtains.position",
+        "open the curtains by half",
+        FakeHome(),
+        position="half",
+        device="curtains",
+    )
+    assert (unknown.error_code, unknown.actions) == ("unknown_position", ())
+
+
 def test_up_by_a_level_is_a_change_whichever_slot_the_tagger_chose() -> None:
     home = FakeHome(states={"kitchen light": {"on": True, "brightness_percent": 40}})
     up = run(
