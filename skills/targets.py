@@ -80,6 +80,12 @@ def kind_of_words(words: Iterable[str]) -> str | None:
     return None
 
 
+_EXCEPT = re.compile(
+    r"\b(?:except|excepting|apart from|other than|besides|but not|not the|"
+    r"but (?:the|my|for the|leave))\b"
+)
+
+
 def resolve_targets(
     request: IntentRequest, home: HomeView, kind: str | None, *, for_command: bool = True
 ) -> tuple[Device, ...] | Outcome:
@@ -87,6 +93,13 @@ def resolve_targets(
 
     `for_command`: the devices will be switched, so voice-disabled ones are refused.
     """
+    if _EXCEPT.search(request.text.lower()):
+        # "all the lights except the kitchen": the tagger finds the kitchen, and the kitchen
+        # is the one the user wants left alone.
+        return Outcome(
+            f"I can't leave some {kind_noun(kind, 2)} out. Name the ones you mean.",
+            error_code="exception_unsupported",
+        )
     device_text = request.slots.get("device", "").strip()
     room_text = request.slots.get("room", "").strip()
     if _UNSPEAKABLE.search(device_text) or len(device_text) > MAX_NAME_CHARS:

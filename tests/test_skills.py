@@ -566,6 +566,21 @@ def test_curtains_opened_or_closed_by_an_amount_move_from_where_they_are() -> No
     assert (unknown.error_code, unknown.actions) == ("unknown_position", ())
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn off the lights except the kitchen",
+        "turn off all the lights but the bedroom",
+        "switch everything off apart from the hall light",
+    ],
+)
+def test_a_device_left_out_is_not_the_one_acted_on(text: str) -> None:
+    # The tagger finds the room or light named after "except": exactly the one to spare.
+    outcome = run("lights.off", text, FakeHome(), room="kitchen")
+    assert (outcome.error_code, outcome.actions) == ("exception_unsupported", ())
+    assert outcome.reply == "I can't leave some lights out. Name the ones you mean."
+
+
 def test_up_by_a_level_is_a_change_whichever_slot_the_tagger_chose() -> None:
     home = FakeHome(states={"kitchen light": {"on": True, "brightness_percent": 40}})
     up = run(
