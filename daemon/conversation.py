@@ -103,6 +103,21 @@ def interpret_answer(question: Question, text: str) -> str | Literal["yes", "no"
     return match[0] if match else None
 
 
+_NEGATED = re.compile(
+    r"\b(?:don'?t|do not|never|didn'?t|did not|no need to)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:turn|switch|open|close|dim|brighten|set|put|change|make|raise|lower|shut|draw|pull|"
+    r"heat|cool|warm)\b"
+)
+
+
+def negated(request: IntentRequest) -> Outcome | None:
+    """What to say to "don't turn off the lights": a device command said not to be done is not
+    done (the model hears the command in it). "I don't need the lights on" still is one."""
+    if request.intent.startswith(DEVICE_INTENTS) and _NEGATED.search(request.text.lower()):
+        return Outcome("OK, I won't.", error_code="negated")
+    return None
+
+
 def is_timed(request: IntentRequest) -> bool:
     """A device command for later: "at 7 pm close the curtains", "lights off in 20 minutes"."""
     return request.intent.startswith(DEVICE_INTENTS) and any(

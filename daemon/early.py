@@ -185,6 +185,9 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
     handler = runner.handlers.get(request.intent)
     if handler is None:
         return None
+    refused = conversation.negated(request)
+    if refused is not None:
+        return refused
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
     context = SkillContext(home=runner.home, scheduler=scheduler)
     if conversation.is_timed(request) and conversation.for_a_while(request):

@@ -198,6 +198,9 @@ class TurnRunner:
         handler = self.handlers.get(request.intent)
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")
+        refused = conversation.negated(request)
+        if refused is not None:
+            return self._finish(result, refused.reply, refused.error_code)
         started = time.perf_counter()
         if conversation.is_timed(request) and conversation.for_a_while(request):
             return await self._for_a_while(request, result)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from daemon.config import LoadedConfig, load_config
-from daemon.conversation import confirmation_prompt, interpret_answer, join_names
+from daemon.conversation import confirmation_prompt, interpret_answer, join_names, negated
 from daemon.home import Home
 from daemon.mqtt import MqttLink
 from daemon.scheduler import HomeScheduler
@@ -238,3 +238,36 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
     outcome = await dry_outcome(runner, request)
     assert carried_out(outcome) and outcome is not None and outcome.actions
     assert scheduler.pending() == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "refused"),
+    [
+        ("lights.off", "don't turn off the lights", True),
+        ("lights.on", "never turn on the porch light", True),
+        ("lights.off", "i didn't ask you to turn on the light", True),
+        ("curtains.close", "do not close the curtains", True),
+        ("lights.off", "i don't need the lights on anymore", False),
+        ("lights.off", "turn off the lights", False),
+        ("reminders.cancel", "don't remind me to call mom", False),  # that one is a cancel
+    ],
+)
+def test_a_device_command_said_not_to_be_done(intent: str, text: str, refused: bool) -> None:
+    outcome = negated(IntentRequest(intent, {}, text))
+    assert (outcome is not None) == refused
+    if outcome is not None:
+        assert (outcome.reply, outcome.error_code, outcome.actions) == (
+            "OK, I won't.",
+            "negated",
+            (),
+        )
+
+
+async def test_dont_turn_off_the_lights_switches_nothing(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, _, _ = timed_runner
+    turn = await runner.run_request(
+        IntentRequest("lights.off", {"device": "lights"}, "don't turn off the lights")
+    )
+    assert (turn.reply, turn.error_code, turn.commands) == ("OK, I won't.", "negated", [])
