@@ -110,7 +110,12 @@ def test_parse_when_recurring(text: str, rule: str, first: datetime, spoken: str
 
 
 @pytest.mark.parametrize(
-    "text", ["", "call mom", "today at 2", "every so often", "on the 28th at 3 pm"]
+    "text",
+    [
+        *("", "call mom", "today at 2", "every so often", "on the 28th at 3 pm"),
+        # A bare number: minutes, hours or o'clock? dateparser read "five" as May.
+        *("five", "7", "in five", "in 5"),
+    ],
 )
 def test_parse_when_gives_none_for_no_time_or_a_past_one(text: str) -> None:
     assert parse_when(text, SATURDAY) is None
