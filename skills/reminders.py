@@ -16,7 +16,14 @@ from skills.base import (
     ScheduledItem,
     SkillContext,
 )
-from skills.when import add_real_time, describe, names_clock_time, parse_duration, parse_when
+from skills.when import (
+    add_real_time,
+    describe,
+    names_clock_time,
+    normalise_spoken,
+    parse_duration,
+    parse_when,
+)
 
 NOT_RUNNING = "Reminders aren't running here, so I can't keep track of that."
 MATCH_CUTOFF = 70
@@ -37,7 +44,7 @@ def set_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
             question=Question(kind="choose", pending=request, slot="datetime"),
             error_code="missing_time",
         )
-    when = parse_when(spoken_time_slot, now) if spoken_time_slot else None
+    when = parse_when(_waking(spoken_time_slot, request.text), now) if spoken_time_slot else None
     due: datetime | None = when.due if when else None
     if due is None and spoken_duration:
         duration = parse_duration(spoken_duration)
@@ -52,6 +59,19 @@ def set_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
     item = context.scheduler.add_reminder(message, due, recurrence)
     said_when = item.recurrence or (when.text if when and not recurrence else describe(due, now))
     return Outcome(reply=f"OK, I'll remind you{_to(message)} {said_when}.")
+
+
+_WAKING = re.compile(r"\b(?:wake|waking|woken|get up|getting up)\b")
+_BARE_HOUR = re.compile(r"^(?:at|for|by)?\s*(?:[1-9]|1[01])(?::\d{2})?$")
+
+
+def _waking(spoken_time: str, text: str) -> str:
+    """ "wake me up at 6" is 6 in the morning, whatever the time now (the next 6 o'clock
+    would be this evening's); any other bare hour stays the next one."""
+    said = normalise_spoken(spoken_time)
+    if _WAKING.search(text.lower()) and _BARE_HOUR.match(said):
+        return f"{said} am"
+    return spoken_time
 
 
 def list_reminders(request: IntentRequest, context: SkillContext) -> Outcome:

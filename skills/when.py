@@ -113,7 +113,9 @@ def parse_when(text: str, now: datetime) -> When | None:
                 f"at {spoken_time(due.time())}" if due.date() == now.date() else describe(due, now)
             )
             return When(due=due, recurrence=None, text=said)
-    if re.fullmatch(r"(?:(?:in|after|for|by)\s+)?\d{1,2}", spoken):
+    # "an alarm for 7", "by 7": seven o'clock, as "at 7".
+    spoken = re.sub(r"^(?:for|by)\s+(?=\d{1,2}(?::\d{2})?$)", "at ", spoken)
+    if re.fullmatch(r"(?:(?:in|after)\s+)?\d{1,2}", spoken):
         # "in five", "5": minutes, hours or five o'clock? (dateparser reads a month: May.)
         return None
     return _parse_one_off(spoken, now)

@@ -203,3 +203,13 @@ async def test_snooze_pause_and_add_time_are_refused_not_taken_for_cancel_or_a_n
     assert another.error_code is None
     assert [i.text for i in setup.scheduler.pending("reminder")] == ["call mom"]
     assert sorted(i.text for i in setup.scheduler.pending("timer")) == ["", "pasta"]
+
+
+async def test_wake_me_up_at_a_bare_hour_is_in_the_morning(setup: Setup) -> None:
+    # Saturday 17:42: the next 6 o'clock is this evening's, which no one means by waking.
+    woken = setup.run("reminders.set", "wake me up at 6", message="wake up", datetime="at 6")
+    assert woken.reply == "OK, I'll remind you to wake up tomorrow at 6 am."
+    evening = setup.run(
+        "reminders.set", "remind me at 6 to call mom", message="call mom", datetime="at 6"
+    )
+    assert evening.reply == "OK, I'll remind you to call mom today at 6 pm."

@@ -56,6 +56,7 @@ def test_parse_duration(text: str, seconds: int | None) -> None:
         ("at seven thirty p.m.", at(11, 28, 19, 30), "today at 7:30 pm"),
         ("at 17:30", at(11, 28, 17, 30), "today at 5:30 pm"),
         ("at 7", at(11, 28, 19), "today at 7 pm"),  # the next 7 o'clock
+        ("for 7", at(11, 28, 19), "today at 7 pm"),  # "an alarm for 7"
         ("at 3", at(11, 29, 3), "tomorrow at 3 am"),  # 15:00 has passed
         ("at half past seven", at(11, 28, 19, 30), "today at 7:30 pm"),
         ("in ten minutes", at(11, 28, 15, 30), "at 3:30 pm"),
