@@ -131,21 +131,10 @@ async def schedule(
     """Check the command now (devices, values), then keep it in the scheduler for its time."""
     from skills.when import add_real_time, describe, parse_duration, parse_when
 
-    untimed = replace(
-        request, slots={k: v for k, v in request.slots.items() if k not in TIME_SLOTS}
-    )
-    outcome = handler(untimed, context)
-    if outcome.question is not None or outcome.error_code or not outcome.actions:
-        return outcome
-    if any(action.device.confirm for action in outcome.actions):
-        return Outcome(
-            reply="That device needs a spoken yes, so I can't schedule it.",
-            error_code="confirm_needed",
-        )
-    if context.scheduler is None:
-        return Outcome(
-            reply="Scheduled actions are not running here.", error_code="scheduler_unavailable"
-        )
+    checked = _checked_for_later(request, handler, context, "schedule it")
+    if isinstance(checked, Outcome):
+        return checked
+    untimed, outcome = checked
     refused = _not_schedulable(request)
     if refused is not None:
         return refused
@@ -166,10 +155,34 @@ async def schedule(
     if due is None or due <= now:
         spoken = request.slots.get("datetime") or request.slots.get("duration")
         return Outcome(reply=f"I didn't catch when to do that ({spoken}).", error_code="bad_time")
+    assert context.scheduler is not None  # _checked_for_later checked it
     item = context.scheduler.add_action(untimed, due)
     result.events.append(ActionScheduled(item.id, due.isoformat()))
     what = join_names([describe_action(action) for action in outcome.actions])
     return Outcome(reply=f"OK, {describe(due, now)} I'll {what}.")
+
+
+def _checked_for_later(
+    request: IntentRequest, handler: Handler, context: SkillContext, what: str
+) -> tuple[IntentRequest, Outcome] | Outcome:
+    """The request without its time and what its skill would do now, when that can be left to
+    the scheduler; else the Outcome to say (a question, an error, a device needing a yes)."""
+    untimed = replace(
+        request, slots={k: v for k, v in request.slots.items() if k not in TIME_SLOTS}
+    )
+    outcome = handler(untimed, context)
+    if outcome.question is not None or outcome.error_code or not outcome.actions:
+        return outcome
+    if any(action.device.confirm for action in outcome.actions):
+        return Outcome(
+            reply=f"That device needs a spoken yes, so I can't {what}.",
+            error_code="confirm_needed",
+        )
+    if context.scheduler is None:
+        return Outcome(
+            reply="Scheduled actions are not running here.", error_code="scheduler_unavailable"
+        )
+    return untimed, outcome
 
 
 def _not_schedulable(request: IntentRequest) -> Outcome | None:
@@ -219,21 +232,10 @@ def plan_for_a_while(
     undo_intent = UNDO.get(request.intent)
     if undo_intent is None:
         return _not_schedulable(request) or Outcome("", error_code="for_a_while")
-    now_request = replace(
-        request, slots={k: v for k, v in request.slots.items() if k not in TIME_SLOTS}
-    )
-    outcome = handlers[request.intent](now_request, context)
-    if outcome.question is not None or outcome.error_code or not outcome.actions:
-        return outcome
-    if any(action.device.confirm for action in outcome.actions):
-        return Outcome(
-            reply="That device needs a spoken yes, so I can't undo it later.",
-            error_code="confirm_needed",
-        )
-    if context.scheduler is None:
-        return Outcome(
-            reply="Scheduled actions are not running here.", error_code="scheduler_unavailable"
-        )
+    checked = _checked_for_later(request, handlers[request.intent], context, "undo it later")
+    if isinstance(checked, Outcome):
+        return checked
+    now_request, outcome = checked
     spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
     length = parse_duration(spoken)
     if length is None or length <= timedelta(0) or length > FOR_A_WHILE_MAX:
