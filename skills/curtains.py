@@ -48,14 +48,20 @@ def set_position(request: IntentRequest, context: SkillContext) -> Outcome:
             error_code="unclear_value",
         )
     way = _BY_WAY.search(request.text.lower())
-    if spoken and way and re.search(rf"\bby\s+{re.escape(spoken)}", request.text, re.IGNORECASE):
-        # "open the blinds by 20 percent" moves them 20 more, from where each one is.
-        return _moved_by(targets, context, position if way.group(1) else -position)
+    by = re.search(rf"\bby\s+{re.escape(spoken)}", request.text, re.IGNORECASE)
+    if spoken and way and (by or _A_LITTLE.fullmatch(spoken.lower().strip())):
+        # "open the blinds by 20 percent", "close the curtains a bit": a move from where each
+        # one is, not a position ("a bit" open would close open curtains nearly shut).
+        moved = _moved_by(targets, context, position if way.group(1) else -position)
+        if moved.error_code != "unknown_position" or by or not way.group(1):
+            return moved
+        # Opened "a little" from an unknown position: a little open, as before.
     actions = tuple(DeviceAction(device, Command("position", position)) for device in targets)
     where = {0: "closed", 100: "open"}.get(position, f"{position} percent open")
     return Outcome(f"{group_subject(targets)} {be(targets)} {where}.", actions)
 
 
+_A_LITTLE = re.compile(r"(?:just )?(?:a little(?: bit)?|a bit|slightly|a touch)")
 _BY_WAY = re.compile(r"\b(?:(open|raise|lift|up)|(close|lower|shut|down))\b")
 
 

@@ -556,6 +556,23 @@ def test_curtains_opened_or_closed_by_an_amount_move_from_where_they_are() -> No
     assert sent(closed) == [("bedroom blinds", "position", 10)]
     to = run("curtains.position", "set the bedroom blinds to 20 percent", home, **slots)
     assert sent(to) == [("bedroom blinds", "position", 20)]
+    half = FakeHome(states={"bedroom blinds": {"position_percent": 100}})
+    a_bit = run(
+        "curtains.position",
+        "close the bedroom blinds a bit",
+        half,
+        device="bedroom blinds",
+        position="a bit",
+    )
+    assert sent(a_bit) == [("bedroom blinds", "position", 80)]
+    never_heard = run(
+        "curtains.position",
+        "open the bedroom blinds a little",
+        FakeHome(),
+        device="bedroom blinds",
+        position="a little",
+    )
+    assert sent(never_heard) == [("bedroom blinds", "position", 20)]
     unknown = run(
         "curtains.position",
         "open the curtains by half",
