@@ -546,41 +546,40 @@ def test_relative_brightness_starts_from_each_lights_last_known_level() -> None:
     assert (off.reply, off.actions) == ("The living room lamp is already off.", ())
 
 
-def test_curtains_opened_or_closed_by_an_amount_move_from_where_they_are() -> None:
+# (said, position slot, last known position or None, position sent or None when refused)
+CURTAIN_MOVES = [
+    ("open the bedroom blinds by 20 percent", "20 percent", 30, 50),
+    ("close the blinds by 20 percent", "20 percent", 30, 10),
+    ("set the bedroom blinds to 20 percent", "20 percent", 30, 20),
+    ("close the bedroom blinds a bit", "a bit", 100, 80),
+    ("open the bedroom blinds a little", "a little", None, 20),  # never heard: a little open
+    ("open the curtains by half", "half", None, None),  # never heard: asks
+]
+
+
+@pytest.mark.parametrize(("text", "position", "known", "moved_to"), CURTAIN_MOVES)
+def test_curtains_opened_or_closed_by_an_amount_move_from_where_they_are(
+    text: str, position: str, known: int | None, moved_to: int | None
+) -> None:
+    states = {} if known is None else {"bedroom blinds": {"position_percent": known}}
+    outcome = run(
+        "curtains.position",
+        text,
+        FakeHome(states=states),
+        device="bedroom blinds",
+        position=position,
+    )
+    if moved_to is None:
+        assert (outcome.error_code, outcome.actions) == ("unknown_position", ())
+    else:
+        assert sent(outcome) == [("bedroom blinds", "position", moved_to)]
+
+
+def test_a_move_by_an_amount_says_so() -> None:
     home = FakeHome(states={"bedroom blinds": {"position_percent": 30}})
     slots = {"device": "bedroom blinds", "position": "20 percent"}
     opened = run("curtains.position", "open the bedroom blinds by 20 percent", home, **slots)
-    assert sent(opened) == [("bedroom blinds", "position", 50)]
     assert opened.reply == "The bedroom blinds are opened by 20 percent."
-    closed = run("curtains.position", "close the blinds by 20 percent", home, **slots)
-    assert sent(closed) == [("bedroom blinds", "position", 10)]
-    to = run("curtains.position", "set the bedroom blinds to 20 percent", home, **slots)
-    assert sent(to) == [("bedroom blinds", "position", 20)]
-    half = FakeHome(states={"bedroom blinds": {"position_percent": 100}})
-    a_bit = run(
-        "curtains.position",
-        "close the bedroom blinds a bit",
-        half,
-        device="bedroom blinds",
-        position="a bit",
-    )
-    assert sent(a_bit) == [("bedroom blinds", "position", 80)]
-    never_heard = run(
-        "curtains.position",
-        "open the bedroom blinds a little",
-        FakeHome(),
-        device="bedroom blinds",
-        position="a little",
-    )
-    assert sent(never_heard) == [("bedroom blinds", "position", 20)]
-    unknown = run(
-        "curtains.position",
-        "open the curtains by half",
-        FakeHome(),
-        position="half",
-        device="curtains",
-    )
-    assert (unknown.error_code, unknown.actions) == ("unknown_position", ())
 
 
 @pytest.mark.parametrize(
