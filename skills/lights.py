@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from devices.base import Command, Device, clamp
+from devices.base import Command, Device, clamp, clamp_kelvin
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
 from skills.names import be, group_subject
 from skills.targets import resolve_targets
@@ -15,10 +15,15 @@ from skills.values import (
     parse_direction,
     parse_percent,
     parse_step,
+    parse_tone_shift,
 )
 
 UNKNOWN_BRIGHTNESS_PERCENT = 50
 """What "brighter" starts from when a light has never reported its level."""
+TONE_STEP_KELVIN = 500
+"""What "warmer" or "cooler" moves a light's white tone by."""
+UNKNOWN_KELVIN = 4000
+"""What "warmer" starts from when a light has never reported its white tone (neutral white)."""
 
 
 def turn_on(request: IntentRequest, context: SkillContext) -> Outcome:
@@ -60,6 +65,10 @@ def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
         # "up by twenty percent" is a change, not a level, whichever slot the tagger chose.
         amount, level_text = level_text, ""
         direction = direction or parse_direction(request.text)
+    shift = _tone_shift(request)
+    if shift is not None and not level_text:
+        # "make the lights a bit warmer" is their white tone, never their brightness.
+        return _shift_tone(targets, context, shift)
     if not level_text and direction is None:
         direction = parse_direction(request.text)
         if direction is None and request.slots.get("amount"):
@@ -110,6 +119,9 @@ def set_colour(request: IntentRequest, context: SkillContext) -> Outcome:
         return targets
     colour_text = request.slots.get("color", "")
     colour = parse_colour(colour_text)
+    shift = _tone_shift(request)
+    if colour is None and shift is not None:
+        return _shift_tone(targets, context, shift)
     if colour is None:
         said = f"I don't know the colour {colour_text}." if colour_text else "Which colour?"
         return Outcome(
@@ -118,6 +130,32 @@ def set_colour(request: IntentRequest, context: SkillContext) -> Outcome:
         )
     actions = tuple(DeviceAction(device, colour.command()) for device in targets)
     return Outcome(f"{group_subject(targets)} {be(targets)} {colour.name} now.", actions)
+
+
+def _tone_shift(request: IntentRequest) -> str | None:
+    """ "warmer" or "cooler" when the request moves a white tone (whichever slot holds it)."""
+    for text in (request.slots.get("direction", ""), request.slots.get("color", ""), request.text):
+        shift = parse_tone_shift(text)
+        if shift is not None:
+            return shift
+    return None
+
+
+def _shift_tone(targets: Sequence[Device], context: SkillContext, shift: str) -> Outcome:
+    """Each light's white tone moved a step from its last known one, within its range."""
+    change = -TONE_STEP_KELVIN if shift == "warmer" else TONE_STEP_KELVIN
+    moved: list[tuple[Device, int]] = []
+    for device in targets:
+        current = int(context.home.state(device.name).get("color_temp_kelvin", UNKNOWN_KELVIN))
+        target = clamp_kelvin(device, current + change)
+        if target != current:
+            moved.append((device, target))
+    if not moved:
+        end = "warm" if shift == "warmer" else "cool"
+        return Outcome(f"{group_subject(targets)} {be(targets)} already as {end} as can be.")
+    devices = [device for device, _ in moved]
+    actions = tuple(DeviceAction(device, Command("color_temp", kelvin)) for device, kelvin in moved)
+    return Outcome(f"{group_subject(devices)} {be(devices)} {shift} now.", actions)
 
 
 def _unclear(what: str) -> Outcome:

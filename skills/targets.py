@@ -186,6 +186,11 @@ def _find(
             return Outcome(reply, error_code="wrong_kind")
         return (exact,)
     generic = [word for word in words if kind_of_words([word]) is not None]
+    named_kinds = {kind_of_words([word]) for word in generic}
+    if kind is not None and named_kinds and kind not in named_kinds:
+        # "close the light": a word for another kind, never a device of this one.
+        other = next(iter(sorted(k for k in named_kinds if k is not None)))
+        return Outcome(f"That's {_a(other)}, not {_a(kind)}.", error_code="wrong_kind")
     rest = [word for word in words if word not in generic]
     if rest and room is None:
         room_named = resolve_room(" ".join(rest), home)
@@ -202,6 +207,12 @@ def _find(
             return tuple(here) if here else _one_or_ask(request, narrow, kind)
         return _in_room(request, of_kind, kind, room, home, explicit_room=room is not None)
     return _fuzzy(request, of_kind, kind, rest + generic, device_text, room)
+
+
+def _a(kind: str) -> str:
+    """ "a light", "a thermostat", "curtains"."""
+    noun = kind_noun(kind)
+    return noun if noun.endswith("s") else f"a {noun}"
 
 
 def _exact(words: list[str], devices: Sequence[Device]) -> Device | None:

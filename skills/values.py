@@ -97,6 +97,9 @@ _DOWN_WORDS = frozenset(
     {"down", "dimmer", "dim", "darker", "darken", "softer", "soften", "lower", "decrease",
      "reduce", "less", "cooler", "colder", "drop"}
 )  # fmt: skip
+# A light's white tone as a change; "warm" and "cool" alone are tones (_WHITE_TONES).
+_WARMER_TONE = re.compile(r"\b(?:warmer|yellower|more (?:yellow|orange|amber))\b")
+_COOLER_TONE = re.compile(r"\b(?:cooler|colder|whiter|bluer|more (?:blue|white))\b")
 _SMALL_STEP_WORDS = (
     "a bit",
     "a little",
@@ -223,6 +226,16 @@ def parse_direction(text: str) -> Literal[1, -1] | None:
     if up == down:
         return None
     return 1 if up else -1
+
+
+def parse_tone_shift(text: str) -> Literal["warmer", "cooler"] | None:
+    """A white tone said as a change: "a bit warmer", "more yellow" / "cooler", "whiter"."""
+    said = normalise(text)
+    warmer = bool(_WARMER_TONE.search(said))
+    cooler = bool(_COOLER_TONE.search(said))
+    if warmer == cooler:
+        return None
+    return "warmer" if warmer else "cooler"
 
 
 def parse_step(text: str | None, default: float, *, percent: bool = False) -> float | None:

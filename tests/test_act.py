@@ -102,6 +102,27 @@ async def test_a_light_is_switched_and_acknowledged(runner: TurnRunner, recorder
     assert recorder.commands() == [("cmnd/kitchen_light/POWER", "ON")]
 
 
+async def test_off_and_on_again_waits_for_the_off_before_the_on(
+    runner: TurnRunner, recorder: Recorder, trained_model: Path
+) -> None:
+    from daemon.nlu.parse import IntentParser
+
+    runner.parser = IntentParser.load(trained_model, 0.6)
+    turn = (
+        await asyncio.wait_for(runner.run_text("turn the kitchen light off and on again"), 20)
+    ).to_json()
+    assert [(c["payload"], c["acknowledged"]) for c in turn["commands"]] == [
+        ("OFF", True),
+        ("ON", True),
+    ]
+    assert await recorder.wait_for(lambda: len(recorder.commands()) == 2)
+    assert recorder.commands() == [
+        ("cmnd/kitchen_light/POWER", "OFF"),
+        ("cmnd/kitchen_light/POWER", "ON"),
+    ]
+    assert runner.home.state("kitchen light").get("on") is True
+
+
 async def test_no_room_acts_in_the_assistants_own_room(runner: TurnRunner) -> None:
     turn = await do(runner, "lights.off")
     assert sorted(c["device"] for c in turn["commands"]) == ["ceiling light", "living room lamp"]

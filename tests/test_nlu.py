@@ -160,6 +160,22 @@ def test_compound_command_carries_the_device_over(parser: IntentParser) -> None:
 
 
 @pytest.mark.parametrize(
+    "sentence",
+    [
+        "turn the lamp off and on again",
+        "switch off the lamp and back on",
+        "turn the lamp off and then back on again",
+    ],
+)
+def test_off_and_on_again_is_two_commands_in_order(parser: IntentParser, sentence: str) -> None:
+    result = parser.parse(sentence)
+    assert [(c.intent, c.slots.get("device")) for c in result.commands] == [
+        ("lights.off", "lamp"),
+        ("lights.on", "lamp"),
+    ]
+
+
+@pytest.mark.parametrize(
     ("sentence", "intent", "slot", "value"),
     [
         ("set the kitchen light to black and white", "lights.color", "color", "black and white"),

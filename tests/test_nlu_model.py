@@ -252,5 +252,8 @@ def test_a_pronoun_after_a_device_command_names_the_device() -> None:
     lamp = ParsedCommand("turn on the lamp", "lights.on", 0.99, {"device": "lamp"}, (), ())
     assert name_referent(lamp, "set it to 30 percent") == "set the lamp to 30 percent"
     assert name_referent(lamp, "close the curtains") is None
+    assert name_referent(lamp, "back on again") == "turn the lamp back on again"
+    assert name_referent(lamp, "off") == "turn the lamp off"
+    assert name_referent(lamp, "on the table") is None
     clock = ParsedCommand("what time is it", "clock.time", 0.99, {}, (), ())
     assert name_referent(clock, "set it to 30 percent") is None

@@ -387,6 +387,27 @@ REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
         "wrong_kind",
     ),
     (
+        "curtains.close",
+        "close the light",
+        {"device": "light"},
+        "That's a light, not curtains.",
+        "wrong_kind",
+    ),
+    (
+        "thermostat.adjust",
+        "turn the lamp in the bedroom up",
+        {"device": "lamp", "room": "bedroom", "direction": "up"},
+        "That's a light, not a thermostat.",
+        "wrong_kind",
+    ),
+    (
+        "lights.on",
+        "turn on the blinds",
+        {"device": "blinds"},
+        "That's curtains, not a light.",
+        "wrong_kind",
+    ),
+    (
         "lights.brightness",
         "set the kitchen light to banana",
         {"device": "kitchen light", "brightness": "banana"},
@@ -544,6 +565,50 @@ def test_relative_brightness_starts_from_each_lights_last_known_level() -> None:
     )
     off = run("lights.brightness", "dimmer", home, device="living room lamp", direction="down")
     assert (off.reply, off.actions) == ("The living room lamp is already off.", ())
+
+
+# (intent the model chose, said, slots): "warmer" and "cooler" move a light's white tone
+TONE_SHIFTS = [
+    ("lights.brightness", "make the lights a little warmer", {"direction": "a little warmer"}),
+    ("lights.color", "make the lights warmer", {"direction": "warmer"}),
+    ("lights.color", "set the lights a bit warmer", {"color": "a bit warmer"}),
+    ("lights.color", "give me a more yellow light", {"color": "more yellow"}),
+]
+
+
+@pytest.mark.parametrize(("intent", "text", "slots"), TONE_SHIFTS)
+def test_warmer_lights_are_a_warmer_white_never_brighter(
+    intent: str, text: str, slots: dict[str, str]
+) -> None:
+    home = FakeHome(states={"ceiling light": {"on": True, "color_temp_kelvin": 3200}})
+    outcome = run(intent, text, home, device="lights", **slots)
+    # From the last known tone, or neutral white (4000 K) for a light never heard from.
+    assert (outcome.reply, sent(outcome)) == (
+        "The living room lamp and the ceiling light are warmer now.",
+        [("living room lamp", "color_temp", 3500), ("ceiling light", "color_temp", 2700)],
+    )
+
+
+def test_cooler_lights_stop_at_the_coolest_white_and_say_so() -> None:
+    home = FakeHome(
+        states={
+            "living room lamp": {"color_temp_kelvin": 6500},
+            "ceiling light": {"color_temp_kelvin": 6300},
+        }
+    )
+    cooler = run(
+        "lights.brightness", "make the lights a bit cooler", home, direction="a bit cooler"
+    )
+    assert (cooler.reply, sent(cooler)) == (
+        "The ceiling light is cooler now.",
+        [("ceiling light", "color_temp", 6500)],
+    )
+    home.states["ceiling light"]["color_temp_kelvin"] = 6500
+    again = run("lights.color", "whiter", home, color="whiter")
+    assert (again.reply, again.actions) == (
+        "The living room lamp and the ceiling light are already as cool as can be.",
+        (),
+    )
 
 
 # (said, position slot, last known position or None, position sent or None when refused)

@@ -21,6 +21,11 @@ _PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "too", "a
 # Domains whose commands name a device; a later part of the same domain without one acts on
 # the device of the part before ("turn on the lamp and set it to 30 percent").
 _DEVICE_DOMAINS = frozenset({"lights", "thermostat", "curtains", "devices"})
+# A part that is only a switch word ("turn the lamp off | and on again") takes the verb and the
+# device of the part before.
+_SWITCH_ONLY = re.compile(
+    r"(?:back |straight back )?(?:on|off)(?: again| back)?(?: please)?[.!]?", re.IGNORECASE
+)
 _SLOT_FOR = {("curtains", "brightness"): "position", ("lights", "position"): "brightness"}
 
 
@@ -108,10 +113,12 @@ def name_referent(previous: ParsedCommand, text: str) -> str | None:
     device = previous.slots.get("device")
     if not device or previous.intent.split(".")[0] not in _DEVICE_DOMAINS:
         return None
+    named = device if device.lower().startswith(("the ", "all ", "my ")) else f"the {device}"
+    if _SWITCH_ONLY.fullmatch(text.strip()):
+        return f"turn {named} {text.strip()}"
     match = re.search(r"\b(?:it|them)\b", text, flags=re.IGNORECASE)
     if match is None:
         return None
-    named = device if device.lower().startswith(("the ", "all ", "my ")) else f"the {device}"
     return text[: match.start()] + named + text[match.end() :]
 
 
