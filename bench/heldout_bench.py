@@ -1,15 +1,30 @@
 """The intent model on held-out phrasings written without sight of the training templates.
 
-bench/heldout_phrasings.jsonl holds one JSON object a line: {"text": ..., "intent": ...,
-"slots": {slot: text}}. The sentences were written from the skill handlers, the README and the
-example home in config.toml only; their author never read `skills/*.sentences.yaml`,
-`daemon/nlu/none.sentences.yaml`, `daemon/nlu/lists.py` or the dev set. `intent` is what a
-careful assistant should do (`none`: out of scope), never what the model answers. About 190
-rows cover the 19 intents in free phrasings (indirect requests, fillers, hurried speech,
-numbers as words and digits, Whisper-style capitals and "p.m."), a few with device names not
-in config.toml; about 115 `none` rows sit next to them (other appliances, media volume,
-screen brightness, calendar, time elsewhere, weather, chit-chat, world questions).
-A `slots` entry is the text expected inside that tagged slot (case and punctuation ignored).
+Two sets, each one JSON object a line: {"text": ..., "intent": ..., "slots": {slot: text}}.
+`intent` is what a careful assistant should do (`none`: do nothing, out of scope), never what
+the model answers; a `slots` entry is the text expected inside that tagged slot (case and
+punctuation ignored).
+
+bench/heldout_phrasings.jsonl (the default) measures understanding. Its sentences were
+written from the skill handlers, the README and the example home in config.toml only; their
+author never read `skills/*.sentences.yaml`, `daemon/nlu/none.sentences.yaml`,
+`daemon/nlu/lists.py` or the dev set. About 190 rows cover the 19 intents in free phrasings
+(indirect requests, fillers, hurried speech, numbers as words and digits, Whisper-style
+capitals and "p.m."), a few with device names not in config.toml; about 115 `none` rows sit
+next to them (other appliances, media volume, screen brightness, calendar, time elsewhere,
+weather, chit-chat, world questions).
+
+bench/near_miss_phrasings.jsonl (`--data`) measures doing the wrong thing. A helper engineer
+wrote it blind, from the same sources (handlers, `skills/base.py`, `daemon/nlu/parse.py`,
+README, config.toml), never reading the sentences files, `daemon/nlu/lists.py`,
+`templates.py`, `variation.py`, `data.py`, `tests/test_nlu.py`, the first set beyond its
+format, or the dev set. About 220 `none` rows sit close to real commands: narrative and past
+tense, reported speech and TV dialogue, corrections ("no, the other lamp"), questions about
+doing, hypotheticals and negations, appliances homevox does not control, media volume,
+screens, calendar events, time elsewhere, weather, chit-chat, other languages, Whisper
+garble and other people's homes. About 115 rows should act, in unusual but natural phrasing
+("close the light", "I can't see a thing", "make the lights warmer"); a compound command is
+labelled with its first intent.
 
 Prints accuracy per intent, `none` rejection, slot accuracy (on rows whose intent was right;
 a `device` slot also counts when found in the room and device slots read together, as
@@ -17,7 +32,7 @@ a `device` slot also counts when found in the room and device slots read togethe
 acted on as another intent) and every miss (an in-scope row answered `none`).
 Measuring only: nothing here asserts or tunes.
 
-    .venv/bin/python bench/heldout_bench.py [--model-dir DIR] [--threshold 0.6]
+    .venv/bin/python bench/heldout_bench.py [--data PATH] [--model-dir DIR] [--threshold 0.6]
 """
 
 from __future__ import annotations
@@ -62,8 +77,8 @@ class Answer:
     slots: dict[str, str]
 
 
-def load_rows() -> list[Row]:
-    lines = DATA.read_text(encoding="utf-8").splitlines()
+def load_rows(path: Path) -> list[Row]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [Row(**json.loads(line)) for line in lines if line.strip()]
 
 
@@ -129,6 +144,7 @@ def listing(title: str, items: list[tuple[Row, Answer]]) -> None:
 
 def main() -> int:
     args_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args_parser.add_argument("--data", type=Path, default=DATA, help="default: %(default)s")
     args_parser.add_argument("--model-dir", type=Path, default=None)
     args_parser.add_argument(
         "--threshold", type=float, default=None, help="default: [intent] confidence_threshold"
@@ -140,7 +156,7 @@ def main() -> int:
         loaded.config.intent.confidence_threshold if args.threshold is None else args.threshold
     )
     parser = IntentParser.load(model_dir, threshold, loaded.config.phrases)
-    rows = load_rows()
+    rows = load_rows(args.data)
     results = parser.parse_many([row.text for row in rows])
     answers = [answer_of(result, row.intent) for result, row in zip(results, rows, strict=True)]
     pairs = list(zip(rows, answers, strict=True))
@@ -152,7 +168,7 @@ def main() -> int:
     wrong = [(r, a) for r, a in pairs if is_wrong_action(r, a)]
     misses = [(r, a) for r, a in in_scope if not a.acted]
 
-    print(f"held-out phrasings ({DATA.name}): {len(rows)} rows")
+    print(f"held-out phrasings ({args.data.name}): {len(rows)} rows")
     print(f"({len(in_scope)} in scope, {len(out_scope)} none)")
     print(f"model {model_dir}, threshold {threshold}")
     intent_table(rows, answers)
