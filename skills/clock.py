@@ -12,6 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from skills.base import Handler, IntentRequest, Outcome, SkillContext
+from skills.clock_words import (
+    DAY_WORDS,
+    NOW_WORDS,
+    TIME_WORDS,
+    TODAY_WORDS,
+    in_the_past,
+    only_known,
+)
 from skills.dates import (
     MONTHS,
     date_sentence,
@@ -29,29 +37,6 @@ from skills.when import WEEKDAYS
 
 DONT_KNOW = "Sorry, I don't know that."
 
-_FILLER_WORDS = (
-    "a about again already am an and any are at be by can check could current currently do um uh "
-    "does exact exactly for give going got have here hey how i in is it its just know let me "
-    "moment my now of oh ok okay on our please right say see show so tell thank thanks that the "
-    "this to us want we well what whats which would you your zone announce"
-)
-# Wake words and assistant names stay in a transcript ("Hey Jarvis, what time is it?"), and
-# people end a question with a name or a word of their own: none of these ask anything else.
-_NAMES_AND_ASIDES = (
-    "jarvis mycroft alexa computer homevox google siri assistant hello hi mate buddy friend "
-    "sir dear quickly quick real again correct actual local precise accurate get need like "
-    "wondering wonder mind kindly find out looking id im may might"
-)
-_FILLER = set(_FILLER_WORDS.split()) | set(_NAMES_AND_ASIDES.split())
-_TIME_WORDS = {"time", "clock", "hour", "late"}
-_TODAY_WORDS = {"date", "day", "today", "todays", "tonight"}
-_NOW_WORDS = _FILLER | _TIME_WORDS | _TODAY_WORDS | {"week", "month", "year"}
-_MORE_DAY_WORDS = (
-    "after ago before coming days fall falls holiday holidays how land lands last later left "
-    "many next number there till tomorrow tomorrows until was weekday weekdays weekend weekends "
-    "weeks when will yesterday yesterdays years"
-)
-_DAY_WORDS = _NOW_WORDS | set(_MORE_DAY_WORDS.split())
 _ELSEWHERE = re.compile(
     r"\bin (?!here\b|now\b|the (?:morning|afternoon|evening)\b|(?:this|the|a) (?:month|year|week)\b"
     r"|an? (?:day|week)\b|\d|(?:this|my|our) time ?zone\b|(?:american|european|long|short)\b"
@@ -89,7 +74,7 @@ def _elsewhere(spoken: str, now: datetime) -> str | None:
     if _ELSEWHERE.search(spoken) is None:
         return None
     words = set(spoken.split())
-    if words & (_TIME_WORDS | set(_PARTS_OF_DAY)) or not words & (_TODAY_WORDS | {"week"}):
+    if words & (TIME_WORDS | set(_PARTS_OF_DAY)) or not words & (TODAY_WORDS | {"week"}):
         return f"I only know the time here. {_clock(now)}"
     return "I only know the date here."
 
@@ -103,7 +88,7 @@ def _named_day(spoken: str, now: datetime) -> str | None:
     if named.on is None:
         return named.unknown
     rest = spoken.replace(words, " ")
-    if not _only(rest, _DAY_WORDS):  # "chinese new year" is not New Year's Day
+    if not only_known(rest, DAY_WORDS):  # "chinese new year" is not New Year's Day
         return DONT_KNOW
     today = now.date()
     day = _occurrence(named, rest, today)
@@ -131,7 +116,7 @@ def _occurrence(named: NamedDay, spoken: str, today: date) -> date | None:
     if year:
         return named.date_in(int(year.group(1))) if 1900 <= int(year.group(1)) <= 2100 else None
     this_year = named.date_in(today.year)
-    if _past(spoken):
+    if in_the_past(spoken):
         if this_year is not None and this_year <= today:
             return this_year
         return named.date_in(today.year - 1)
@@ -144,8 +129,8 @@ def _holiday_on(spoken: str, now: datetime) -> str | None:
     """ "is there a holiday on the 4th": only the named days above are known."""
     if re.search(r"\bholidays?\b", spoken) is None:
         return None
-    said = find_day(spoken, now, past=_past(spoken))
-    if said is None or not _only(spoken, _DAY_WORDS):
+    said = find_day(spoken, now, past=in_the_past(spoken))
+    if said is None or not only_known(spoken, DAY_WORDS):
         return "I don't know the public holidays here."
     if said.day is None:
         return DONT_KNOW
@@ -202,7 +187,7 @@ def _days_until(spoken: str, now: datetime) -> str | None:
     if match is None:
         return None
     said = find_day(spoken, now)
-    if said is None or said.day is None or not _only(spoken, _DAY_WORDS):
+    if said is None or said.day is None or not only_known(spoken, DAY_WORDS):
         return DONT_KNOW
     return until_sentence(None, said.day, now.date(), in_weeks=match.group(1) == "weeks")
 
@@ -220,10 +205,10 @@ def _part_of_day(spoken: str, now: datetime) -> str | None:
 def _now(spoken: str, now: datetime) -> str | None:
     """The time, today's date, this week, month or year."""
     words = set(spoken.split())
-    if not words or not words <= _NOW_WORDS:
+    if not words or not words <= NOW_WORDS:
         return None
-    sentences = [_clock(now)] if words & _TIME_WORDS else []
-    if words & _TODAY_WORDS:
+    sentences = [_clock(now)] if words & TIME_WORDS else []
+    if words & TODAY_WORDS:
         sentences.append(day_sentence(now.date(), now.date()))
     elif "week" in words:
         sentences.append(f"It's week {now.isocalendar().week}.")
@@ -243,7 +228,7 @@ def _yes_no_day(spoken: str, now: datetime) -> str | None:
     day: date | None = now.date()
     if subject not in ("", "it", "today", "it today"):
         said = find_day(subject, now, past=spoken.startswith("was "))
-        day = said.day if said is not None and _only(subject, _DAY_WORDS) else None
+        day = said.day if said is not None and only_known(subject, DAY_WORDS) else None
     if day is None:
         return DONT_KNOW
     return _yes_or_no(match.group("kind"), day, _lower_first(day_sentence(day, now.date())))
@@ -251,10 +236,10 @@ def _yes_no_day(spoken: str, now: datetime) -> str | None:
 
 def _other_day(spoken: str, now: datetime) -> str | None:
     """ "what's the date tomorrow", "what day of the week is march tenth"."""
-    said = find_day(spoken, now, past=_past(spoken))
+    said = find_day(spoken, now, past=in_the_past(spoken))
     if said is None:
         return None
-    if said.day is None or not _only(spoken, _DAY_WORDS):
+    if said.day is None or not only_known(spoken, DAY_WORDS):
         return DONT_KNOW
     if re.search(r"\bweek (?:number|of the year)\b", spoken):
         return f"{spoken_date(said.day, now.date())} is in week {said.day.isocalendar().week}."
@@ -274,21 +259,6 @@ def _yes_or_no(kind: str, day: date, sentence: str) -> str:
 def _clock(now: datetime) -> str:
     hour = now.hour % 12 or 12
     return f"It's {hour}:{now.minute:02d} {'AM' if now.hour < 12 else 'PM'}."
-
-
-def _only(spoken: str, known: set[str]) -> bool:
-    """Whether every word is one the clock understands (a month, weekday and number too)."""
-    return all(
-        word in known
-        or word in WEEKDAYS
-        or word.capitalize() in MONTHS
-        or re.fullmatch(r"\d{1,4}(?:st|nd|rd|th)?", word)
-        for word in spoken.split()
-    )
-
-
-def _past(spoken: str) -> bool:
-    return re.search(r"\b(?:was|were|did)\b", spoken) is not None
 
 
 def _lower_first(text: str) -> str:

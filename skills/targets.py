@@ -8,7 +8,7 @@ them and never becomes part of a topic. What cannot be decided is an Outcome to 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from devices.base import Device
@@ -21,7 +21,7 @@ from skills.names import (
     resolve_room,
     spoken_words,
 )
-from skills.values import normalise
+from skills.target_words import ALL_WORDS, BROAD_WORDS, WHOLE_HOME, kind_of_words, says_everything
 
 TIE_MARGIN = 5.0
 """Devices scoring within this of the best are equally likely: ask, don't pick."""
@@ -31,54 +31,6 @@ MAX_NAME_CHARS = 60
 # Topic wildcards, separators and control characters are in no spoken name: such slot text
 # comes from a garbled transcript or an attack, and is neither matched nor repeated.
 _UNSPEAKABLE = re.compile(r"[#+/\x00-\x1f]")
-
-_ALL_WORDS = frozenset(["all", "every", "each", "both"])
-_WHOLE_HOME = re.compile(
-    r"\b(?:everything|everywhere|(?:whole|entire) (?:house|home|flat|apartment)"
-    r"|(?:in|of) the (?:house|home|flat|apartment))\b"
-)
-# Generic words per kind; the first is the kind's own word (means every device of the kind).
-_KIND_WORDS: dict[str, tuple[str, ...]] = {
-    "light": ("light", "lights", "lighting", "lamp", "lamps", "bulb", "bulbs"),
-    "thermostat": (
-        "thermostat",
-        "thermostats",
-        "heating",
-        "heater",
-        "heat",
-        "temperature",
-        "climate",
-        "radiator",
-        "boiler",
-    ),
-    "curtains": (
-        "curtains",
-        "curtain",
-        "blinds",
-        "blind",
-        "shades",
-        "shade",
-        "shutters",
-        "shutter",
-        "drapes",
-        "window",
-    ),
-}
-_BROAD_WORDS = frozenset(
-    {"light", "lights", "lighting", "thermostat", "thermostats", "heating", "heat",
-     "temperature", "climate", "curtains", "curtain"}
-)  # fmt: skip
-"""Generic words that mean the whole kind, where "lamp" or "blinds" may single some out."""
-
-
-def kind_of_words(words: Iterable[str]) -> str | None:
-    """The device kind a generic word in `words` names ("lamp" -> "light"), if any."""
-    for word in words:
-        for kind, generic in _KIND_WORDS.items():
-            if word in generic:
-                return kind
-    return None
-
 
 _EXCEPT = re.compile(
     r"\b(?:except|excepting|apart from|other than|besides|but not|not the|"
@@ -108,8 +60,8 @@ def resolve_targets(
     if _UNSPEAKABLE.search(room_text) or len(room_text) > MAX_NAME_CHARS:
         return Outcome("I don't know that room.", error_code="no_such_room")
     room: str | None = None
-    everything = _says_everything(request.text, device_text)
-    if room_text and _WHOLE_HOME.search(f"in the {' '.join(spoken_words(room_text))}"):
+    everything = says_everything(request.text, device_text)
+    if room_text and WHOLE_HOME.search(f"in the {' '.join(spoken_words(room_text))}"):
         everything = True
     elif room_text:
         room = resolve_room(room_text, home)
@@ -127,39 +79,6 @@ def resolve_targets(
     return allowed
 
 
-def _says_everything(text: str, device_text: str) -> bool:
-    """ "all the lights", "every lamp", "everything", "in the whole house" (in slot or sentence)."""
-    said = normalise(text)
-    device_words = spoken_words(device_text)
-    if _all_with_a_singular(device_words):
-        return False
-    if _ALL_WORDS & set(device_words) or _WHOLE_HOME.search(said):
-        return True
-    group = r"\b(all|every|each|both) (?:of )?(?:the |my |our )?(\w+)"
-    for match in re.finditer(group, said):
-        quantifier, noun = match.groups()
-        if noun in device_words and not (
-            quantifier in ("all", "both") and _singular_kind_word(noun)
-        ):
-            return True
-    return False
-
-
-def _all_with_a_singular(words: Sequence[str]) -> bool:
-    """ "all light", "both lamp": not English for a group, but what Whisper writes for "hall
-    light" or "ball lamp". Taken as a name (matched by sound), never as every device."""
-    for index, word in enumerate(words):
-        if word in ("all", "both"):
-            following = [w for w in words[index + 1 :] if w not in ("the", "my", "our", "of")]
-            if following and _singular_kind_word(following[0]):
-                return True
-    return False
-
-
-def _singular_kind_word(word: str) -> bool:
-    return kind_of_words([word]) is not None and not word.endswith("s") and not word.endswith("ing")
-
-
 def _find(
     request: IntentRequest,
     home: HomeView,
@@ -173,7 +92,7 @@ def _find(
     kind = kind or kind_of_words(words) or kind_of_words(spoken_words(request.text))
     of_kind = [device for device in home.devices if kind is None or device.kind == kind]
     if everything:
-        words = [word for word in words if word not in _ALL_WORDS]
+        words = [word for word in words if word not in ALL_WORDS]
     if not words:
         if everything and room is None:
             return tuple(of_kind) or _nothing_there(kind, None)
@@ -226,7 +145,7 @@ def _exact(words: list[str], devices: Sequence[Device]) -> Device | None:
 
 def _narrowed(generic: list[str], devices: list[Device]) -> list[Device] | None:
     """Devices a narrower generic word ("lamp", "blinds") names; None when there is no such word."""
-    narrow = {word.rstrip("s") for word in generic if word not in _BROAD_WORDS}
+    narrow = {word.rstrip("s") for word in generic if word not in BROAD_WORDS}
     if not narrow:
         return None
     return [
