@@ -127,7 +127,8 @@ def _add_do(subcommands: _Subcommands) -> None:
 
 
 def _do(args: argparse.Namespace) -> int:
-    from daemon.turn import TurnRunner, request_from_cli
+    from daemon.cli_request import request_from_cli
+    from daemon.turn import TurnRunner
 
     loaded = load_or_exit(args.config)
     request = request_from_cli(args.intent, args.slots)

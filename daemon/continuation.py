@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from daemon.early import carried_out, commit_threshold, doubt_about, dry_outcome
+from daemon.dry_turn import carried_out, dry_outcome
+from daemon.early import commit_threshold, doubt_about
 from daemon.events import TextTranscribed
 from daemon.wake import PHRASES
 from devices import ADAPTERS

@@ -30,9 +30,7 @@ from daemon.home import Home
 from daemon.stages import handler_table, load_asr_stage, load_parser
 from daemon.turn_result import TurnResult
 from skills.base import (
-    INTENT_NAMES,
     NONE_INTENT,
-    SLOT_NAMES,
     DeviceAction,
     IntentRequest,
     Outcome,
@@ -52,24 +50,6 @@ log = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 BROKER_DOWN = "I can't reach the MQTT broker, so nothing was changed."
-
-
-def request_from_cli(intent: str, pairs: Sequence[str]) -> IntentRequest:
-    """IntentRequest from `homevox do INTENT slot=value ...`; HomevoxError on bad words."""
-    if intent not in INTENT_NAMES:
-        raise HomevoxError(
-            "unknown_intent", f"unknown intent {intent!r}; known: {', '.join(INTENT_NAMES)}"
-        )
-    slots: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or name not in SLOT_NAMES:
-            raise HomevoxError(
-                "bad_slot",
-                f"bad slot {pair!r}: expected NAME=VALUE with NAME one of {', '.join(SLOT_NAMES)}",
-            )
-        slots[name] = value
-    return IntentRequest(intent=intent, slots=slots, text=" ".join([intent, *pairs]))
 
 
 class TurnRunner:

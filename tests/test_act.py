@@ -78,7 +78,7 @@ async def runner(
 
 
 async def do(runner: TurnRunner, intent: str, **slots: str) -> dict[str, Any]:
-    from daemon.turn import request_from_cli
+    from daemon.cli_request import request_from_cli
 
     request = request_from_cli(intent, [f"{k}={v}" for k, v in slots.items()])
     result = await asyncio.wait_for(runner.run_request(request), timeout=10)
@@ -266,7 +266,7 @@ async def test_broker_down_fails_aloud_and_nothing_stale_is_sent_later(
 
 
 def _request(intent: str, **slots: str) -> Any:
-    from daemon.turn import request_from_cli
+    from daemon.cli_request import request_from_cli
 
     return request_from_cli(intent, [f"{k}={v}" for k, v in slots.items()])
 

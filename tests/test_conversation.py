@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from daemon.cli_request import request_from_cli
 from daemon.config import LoadedConfig, load_config
 from daemon.conversation import confirmation_prompt, interpret_answer, join_names, negated
 from daemon.home import Home
 from daemon.mqtt import MqttLink
 from daemon.scheduler import HomeScheduler
-from daemon.turn import TurnRunner, request_from_cli
+from daemon.turn import TurnRunner
 from devices.base import Command
 from skills.base import DeviceAction, IntentRequest, Question
 
@@ -230,7 +231,7 @@ async def test_for_a_while_with_the_broker_down_keeps_no_undo(
 async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:
-    from daemon.early import carried_out, dry_outcome
+    from daemon.dry_turn import carried_out, dry_outcome
 
     runner, scheduler, _ = timed_runner
     slots = {"device": "kitchen light", "duration": "10 minutes"}
