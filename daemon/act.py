@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from daemon.events import CommandAcknowledged, CommandPublished, Event
+from daemon.mqtt_client import MqttError
 from daemon.turn_result import CommandReport
 from devices import ADAPTERS
+from devices.base import CommandError
 from skills.base import DeviceAction
 
 if TYPE_CHECKING:
@@ -15,12 +17,19 @@ if TYPE_CHECKING:
 
 
 def command_reports(actions: Sequence[DeviceAction]) -> list[CommandReport]:
-    """The commands `actions` would publish, none acknowledged: a dry run sends nothing."""
+    """The commands `actions` would publish, none acknowledged: a dry run sends nothing.
+
+    A command the device cannot carry out fails as it would on the broker (MqttError with
+    the adapter's code and message), before any report is made."""
     reports = []
     for action in actions:
-        for message in ADAPTERS[action.device.protocol].command_messages(
-            action.device, action.command
-        ):
+        try:
+            messages = ADAPTERS[action.device.protocol].command_messages(
+                action.device, action.command
+            )
+        except CommandError as err:
+            raise MqttError(err.code, str(err)) from err
+        for message in messages:
             reports.append(CommandReport(action.device.name, message.topic, message.payload, False))
     return reports
 

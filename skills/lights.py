@@ -11,6 +11,7 @@ from skills.names import be, group_subject
 from skills.targets import resolve_targets
 from skills.values import (
     BRIGHTNESS_STEP_PERCENT,
+    find_colour,
     parse_colour,
     parse_direction,
     parse_percent,
@@ -76,6 +77,11 @@ def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
     if level_text:
         level = parse_percent(level_text)
         if level is None:
+            # The tagger cut the level short ("down to about | a third", "to full | ... tiny"):
+            # read what follows "to" instead.
+            after_to = re.search(r"\bto\s+(.+)$", request.text, re.IGNORECASE)
+            level = parse_percent(after_to.group(1)) if after_to else None
+        if level is None:
             return _unclear("I didn't catch the brightness.")
         if level == 0:
             return _power(targets, on=False)
@@ -123,6 +129,9 @@ def set_colour(request: IntentRequest, context: SkillContext) -> Outcome:
     if colour is None and shift is not None:
         return _shift_tone(targets, context, shift)
     if colour is None:
+        # "to a nice warm white" tagged as "nice", or "daylight" not tagged at all.
+        colour = find_colour(colour_text) or find_colour(_without_names(request))
+    if colour is None:
         said = f"I don't know the colour {colour_text}." if colour_text else "Which colour?"
         return Outcome(
             f"{said} Say a colour such as red, or a white such as warm white.",
@@ -130,6 +139,15 @@ def set_colour(request: IntentRequest, context: SkillContext) -> Outcome:
         )
     actions = tuple(DeviceAction(device, colour.command()) for device in targets)
     return Outcome(f"{group_subject(targets)} {be(targets)} {colour.name} now.", actions)
+
+
+def _without_names(request: IntentRequest) -> str:
+    """The request's text without its device and room names (a "red lamp" names no colour)."""
+    text = request.text
+    for slot in ("device", "room"):
+        if request.slots.get(slot):
+            text = re.sub(rf"\b{re.escape(request.slots[slot])}\b", " ", text)
+    return text
 
 
 def _tone_shift(request: IntentRequest) -> str | None:

@@ -66,7 +66,11 @@ def resolve_targets(
     elif room_text:
         room = resolve_room(room_text, home)
         if room is None:
-            return Outcome(f"I don't know a room called {room_text}.", error_code="no_such_room")
+            repaired = _repair_room(request, home, room_text, device_text)
+            if repaired is None:
+                reply = f"I don't know a room called {room_text}."
+                return Outcome(reply, error_code="no_such_room")
+            device_text = repaired
     found = _find(request, home, kind, device_text, room, everything=everything)
     if isinstance(found, Outcome) or not for_command:
         return found
@@ -126,6 +130,34 @@ def _find(
             return tuple(here) if here else _one_or_ask(request, narrow, kind)
         return _in_room(request, of_kind, kind, room, home, explicit_room=room is not None)
     return _fuzzy(request, of_kind, kind, rest + generic, device_text, room)
+
+
+# Words before a room that say it is a place: "in the attic", "the attic light", "upstairs".
+_PLACE_WORDS = frozenset({"in", "into", "of", "at", "on", "from", "inside", "near", "upstairs"})
+
+
+def _repair_room(
+    request: IntentRequest, home: HomeView, room_text: str, device_text: str
+) -> str | None:
+    """The device text to use when the tagger's room names no room but is no place either,
+    or None: the room was meant ("in the attic") and is unknown.
+
+    "daylight on the desk | lamp" tagged "desk" as a room: "desk lamp" names a device.
+    "kitchen light in blue for the party" and "heating to 22, quick, the guests...": "party"
+    and "guests" follow no word that makes a place of them, so they are no room at all.
+    """
+    joined = " ".join(spoken_words(f"{room_text} {device_text}"))
+    if device_text and _exact(joined.split(), home.devices) is not None:
+        return joined
+    said = f" {' '.join(spoken_words(request.text))} "
+    spoken_room = " ".join(spoken_words(room_text))
+    at = said.find(f" {spoken_room} ") if spoken_room else -1
+    if at < 0:
+        return None
+    before = said[:at].split()  # without articles: spoken_words drops them
+    if not before or before[-1] in _PLACE_WORDS:
+        return None
+    return device_text
 
 
 def _a(kind: str) -> str:

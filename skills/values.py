@@ -157,7 +157,7 @@ def parse_number(text: str) -> float | None:
 
 def parse_percent(text: str) -> int | None:
     """A level 0-100: "30 percent", "30%", "thirty", "half", "full", "max"; else None."""
-    text = normalise(text)
+    text = re.sub(r"^(?:about|around|roughly|approximately|maybe|like|just) ", "", normalise(text))
     if any(re.search(rf"\b{word}\b", text) for word in _FULL_WORDS):
         return 100
     if any(re.search(rf"\b{word}\b", text) for word in _LOWEST_WORDS):
@@ -200,6 +200,25 @@ def parse_colour(text: str) -> Colour | None:
     except ValueError:
         return None
     return Colour(hex_code=hex_code, name=text)
+
+
+def find_colour(text: str) -> Colour | None:
+    """The longest colour or white tone named anywhere in `text`: "a nice warm white" -> warm
+    white, "daylight on the desk lamp" -> daylight. For slot text the tagger cut badly."""
+    words = normalise(text).split()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start : start + size])
+            if phrase in _NOT_COLOURS:
+                continue
+            colour = parse_colour(phrase)
+            if colour is not None:
+                return colour
+    return None
+
+
+# Words parse_colour accepts that say no colour inside a longer sentence.
+_NOT_COLOURS = frozenset({"light", "cool", "soft", "calm", "natural", "reading", "cold", "tan"})
 
 
 def parse_temperature(text: str) -> float | None:
@@ -248,8 +267,8 @@ def parse_step(text: str | None, default: float, *, percent: bool = False) -> fl
     text = re.sub(r"^by ", "", normalise(text))
     # "a couple of degrees" is two, "a few degrees" three
     text = re.sub(r"^a couple(?: of)?\b", "2", re.sub(r"^a few\b", "3", text)).strip()
-    if not text or text in _SMALL_STEP_WORDS:
-        return default
+    if not text or text in _SMALL_STEP_WORDS or text in ("a", "an", "the"):
+        return default  # "a" alone: the tagger split "a | little warmer"
     if text in _BIG_STEP_WORDS:
         return 2 * default
     value = parse_number(text)
@@ -287,7 +306,7 @@ def parse_position(text: str) -> int | None:
         return 20
     if re.fullmatch(r"(?:partly|partially)(?: open)?", text):
         return 50
-    text = " ".join(re.sub(r"\b(?:of the way|way|open|opened)\b", "", text).split())
+    text = " ".join(re.sub(r"\b(?:of the way|way|of|open|opened)\b", "", text).split())
     return parse_percent(text) if text else None
 
 

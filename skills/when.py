@@ -384,4 +384,8 @@ def normalise_spoken(text: str) -> str:
         words.append(str(current))
     joined = " ".join(words)
     joined = re.sub(r"\b(\d{1,2}) (\d{2})\s*(am|pm)\b", r"\1:\2 \3", joined)
+    # British "half six" is 6:30 (dateparser read "half six tomorrow" as 9 am).
+    joined = re.sub(
+        r"(?<!past )\bhalf (1[0-2]|[1-9])\b(?! ?(?:hours?|minutes?|days?|weeks?))", r"\1:30", joined
+    )
     return re.sub(r"\b(at|by) (\d{1,2}) (\d{2})\b", r"\1 \2:\3", joined)

@@ -309,6 +309,34 @@ def test_homevox_do_prints_the_turn_as_json(mosquitto: Any, virtual_home: Virtua
     assert turn["reply"]
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_a_command_the_device_lacks_is_said_dry_or_not(
+    home_config: LoadedConfig, mosquitto: Any, dry_run: bool
+) -> None:
+    from daemon.cli_request import request_from_cli
+
+    # The desk lamp's generic templates have no colour temperature.
+    config = home_config.config
+    link = None
+    if not dry_run:
+        link = MqttLink(
+            config.mqtt, config.assistant.name, config.device_list(), mosquitto.host, mosquitto.port
+        )
+        await link.start()
+    runner = TurnRunner(home_config, link=link, dry_run=dry_run)
+    try:
+        request = request_from_cli("lights.color", ["device=desk lamp", "color=daylight"])
+        turn = await asyncio.wait_for(runner.run_request(request), timeout=10)
+    finally:
+        if link is not None:
+            await link.stop()
+    assert (turn.reply, turn.error_code, turn.commands) == (
+        "desk lamp has no templates.color_temp in config.toml",
+        "unsupported_command",
+        [],
+    )
+
+
 def test_homevox_do_rejects_bad_words_in_one_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "daemon.cli", "do", "lights.on", "colour=red", "--dry-run"],

@@ -314,6 +314,49 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
         "The living room curtains are 25 percent open.",
         [("living room curtains", "position", 25)],
     ),
+    # slots the tagger cut badly, read right
+    (
+        "lights.color",
+        "kitchen light in blue for the party",  # "party" follows no word making a place of it
+        {"device": "kitchen light", "color": "blue", "room": "party"},
+        "The kitchen light is blue now.",
+        [("kitchen light", "color", "#0000ff")],
+    ),
+    (
+        "lights.color",
+        "can we have daylight on the bedroom light",  # no colour tagged, "bedroom" a room
+        {"room": "bedroom", "device": "light"},
+        "The bedroom light is daylight now.",
+        [("bedroom light", "color_temp", 6500)],
+    ),
+    (
+        "lights.color",
+        "switch the floor lamp to a nice warm white",
+        {"device": "floor lamp", "color": "nice"},
+        "The living room lamp is warm white now.",
+        [("living room lamp", "color_temp", 2700)],
+    ),
+    (
+        "lights.color",
+        "make the desk lamp red",  # "desk" tagged as a room: "desk lamp" names a device
+        {"room": "desk", "device": "lamp", "color": "red"},
+        "The desk lamp is red now.",
+        [("desk lamp", "color", "#ff0000")],
+    ),
+    (
+        "lights.brightness",
+        "bring the living room lamp down to about a third",
+        {"device": "living room lamp", "brightness": "about", "amount": "a"},
+        "The living room lamp is at 33 percent.",
+        [("living room lamp", "brightness", 33)],
+    ),
+    (
+        "curtains.position",
+        "open the bedroom blinds about a quarter of the way",
+        {"device": "bedroom blinds", "position": "a quarter of"},
+        "The bedroom blinds are 25 percent open.",
+        [("bedroom blinds", "position", 25)],
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ from skills.values import (
     TEMPERATURE_STEP_CELSIUS,
     Colour,
     describe_slots,
+    find_colour,
     format_number,
     parse_colour,
     parse_direction,
@@ -57,6 +58,8 @@ def test_parse_number(text: str, expected: float | None) -> None:
         ("half", 50),
         ("a quarter", 25),
         ("a third", 33),
+        ("about a third", 33),
+        ("around 40 percent", 40),
         ("full", 100),
         ("max", 100),
         ("maximum brightness", 100),
@@ -180,6 +183,7 @@ def test_parse_direction(text: str, direction: int | None) -> None:
         ("a bit", False, TEMPERATURE_STEP_CELSIUS),
         ("a couple of degrees", False, 2.0),
         ("by a few degrees", False, 3.0),
+        ("A", False, TEMPERATURE_STEP_CELSIUS),  # the tagger split "A | little warmer"
     ],
 )
 def test_parse_step(text: str | None, percent: bool, expected: float | None) -> None:
@@ -195,6 +199,7 @@ def test_parse_step(text: str | None, percent: bool, expected: float | None) -> 
         ("half", 50),
         ("a quarter", 25),
         ("three quarters of the way", 75),
+        ("a quarter of", 25),  # "a quarter of | the way", cut by the tagger
         ("a third", 33),
         ("40 percent", 40),
         ("forty percent open", 40),
@@ -250,3 +255,18 @@ def test_describe_slots_reports_questions_and_unknowns() -> None:
     assert unknown["device_error"] == "no_such_device"
     assert unknown["color_hex"] is None
     assert describe_slots({"room": "attic"}, home)["room"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("a nice warm white", "warm white"),
+        ("can we have daylight on the lamp", "daylight"),
+        ("something a lovely deep blue", "blue"),
+        ("nice", None),
+        ("turn on the light it is cool in here", None),
+    ],
+)
+def test_find_colour_names_the_longest_colour_in_a_phrase(text: str, name: str | None) -> None:
+    found = find_colour(text)
+    assert (found.name if found else None) == name

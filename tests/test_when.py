@@ -59,6 +59,8 @@ def test_parse_duration(text: str, seconds: int | None) -> None:
         ("for 7", at(11, 28, 19), "today at 7 pm"),  # "an alarm for 7"
         ("at 3", at(11, 29, 3), "tomorrow at 3 am"),  # 15:00 has passed
         ("at half past seven", at(11, 28, 19, 30), "today at 7:30 pm"),
+        ("at half seven", at(11, 28, 19, 30), "today at 7:30 pm"),  # British: 7:30
+        ("half six tomorrow", at(11, 29, 6, 30), "tomorrow at 6:30 am"),  # it read 9 am
         ("in ten minutes", at(11, 28, 15, 30), "at 3:30 pm"),
         ("in 2 hours", at(11, 28, 17, 20), "at 5:20 pm"),
         ("in 2 days", at(11, 30, 15, 20), "on Monday at 3:20 pm"),
