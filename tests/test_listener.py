@@ -72,18 +72,28 @@ def trimmed(audio: Audio) -> Audio:
     return audio[loud[0] : loud[-1] + 1]
 
 
-# (voice, speed): "hey jarvis" and "what time is it" said straight on, no pause. The wake word
-# is detected 0.1-0.4 s after "jarvis" ends, when the command has begun: from the detection
-# on, tiny.en heard "time is it" or "high visit".
-STRAIGHT_ON = [("en", 140), ("en-us", 160), ("en-us", 170), ("en-gb", 150)]
+# "hey jarvis" and a command said straight on, no pause. The wake word is detected 0.1-0.4 s
+# after "jarvis" ends, when the command has begun: from the detection on, tiny.en heard "time
+# is it" or "high visit". In the last three the wake word's score falls back for a chunk or two
+# as the command begins: starting where it rose again, tiny.en heard "the light", "most of the
+# bedroom curtains" and "time is it".
+STRAIGHT_ON = [
+    ("en", 140, "what time is it"),
+    ("en-us", 160, "what time is it"),
+    ("en-us", 170, "what time is it"),
+    ("en-gb", 150, "what time is it"),
+    ("en-us", 170, "turn off the lights"),
+    ("en-us+m1", 160, "close the bedroom curtains"),
+    ("en-gb-x-rp", 150, "what time is it"),
+]
 
 
-@pytest.mark.parametrize(("voice", "speed"), STRAIGHT_ON)
+@pytest.mark.parametrize(("voice", "speed", "said"), STRAIGHT_ON)
 def test_a_command_said_straight_after_the_wake_word_keeps_its_first_word(
-    core: ListeningCore, transcriber: Transcriber, voice: str, speed: int
+    core: ListeningCore, transcriber: Transcriber, voice: str, speed: int, said: str
 ) -> None:
     wake = trimmed(espeak("hey jarvis", voice, speed))
-    command = trimmed(espeak("what time is it", voice, speed))
+    command = trimmed(espeak(said, voice, speed))
     events = feed(core, np.concatenate([silence(1), wake, command, silence(1.5)]))
     assert kinds(events) == [WakeWordDetected, SpeechStarted, UtteranceCaptured]
     wake_end_seconds = 1 + len(wake) / SAMPLE_RATE
@@ -91,7 +101,7 @@ def test_a_command_said_straight_after_the_wake_word_keeps_its_first_word(
     captured = events[-1]
     assert isinstance(captured, UtteranceCaptured)
     heard = comparable_words(transcriber.transcribe(captured.audio).text)
-    assert heard.split()[:2] == ["what", "time"], heard  # nothing of the wake word before it
+    assert heard.split()[:2] == said.split()[:2], heard  # nothing of the wake word before it
 
 
 def test_command_without_wake_word_is_ignored(core: ListeningCore) -> None:
