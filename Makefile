@@ -51,6 +51,8 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed model
 	for script in intent heldout asr listen command_start pipeline mqtt targets speech; do \
 	  $(BIN)/python bench/$${script}_bench.py || exit 1; done
+	for set in near_miss_phrasings near_miss_phrasings_2; do \
+	  $(BIN)/python bench/heldout_bench.py --data bench/$$set.jsonl || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

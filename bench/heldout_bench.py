@@ -24,12 +24,24 @@ doing, hypotheticals and negations, appliances homevox does not control, media v
 screens, calendar events, time elsewhere, weather, chit-chat, other languages, Whisper
 garble and other people's homes. About 115 rows should act, in unusual but natural phrasing
 ("close the light", "I can't see a thing", "make the lights warmer"); a compound command is
-labelled with its first intent.
+labelled with its first intent and lists the later parts' intents in `also`.
+
+bench/near_miss_phrasings_2.jsonl (`--data`) is a second such set, about 210 `none` rows and
+110 that should act, written later by another helper under stricter rules: it also never saw
+the first near-miss set, and never ran the model.
+
+How blind they still are: the first two sets were used to find faults after their first
+runs (the training sentences for narration, corrections and "close the light" came from the
+first near-miss set's failures). The second near-miss set was not used for training data;
+its whole-turn failures led to the slot repairs in skills/ (commit 2067939).
 
 Prints accuracy per intent, `none` rejection, slot accuracy (on rows whose intent was right;
 a `device` slot also counts when found in the room and device slots read together, as
 "kitchen" + "light"), then every WRONG ACTION (a `none` row acted on, or an in-scope row
-acted on as another intent) and every miss (an in-scope row answered `none`).
+acted on as another intent) and every miss (an in-scope row answered `none`). Then each row
+runs through a whole turn, dry (bench/turn_effects.py), which is what a user lives with: how
+many `none` rows would change something (a command sent, a timer or reminder set or
+cancelled), and how many commands that should change something did.
 Measuring only: nothing here asserts or tunes.
 
     .venv/bin/python bench/heldout_bench.py [--data PATH] [--model-dir DIR] [--threshold 0.6]
@@ -48,12 +60,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from daemon.config import load_config  # noqa: E402
+import asyncio  # noqa: E402
+
+from bench.turn_effects import turn_effects  # noqa: E402
+from daemon.config import LoadedConfig, load_config  # noqa: E402
 from daemon.nlu.parse import IntentParser, ParseResult  # noqa: E402
 from daemon.nlu.paths import model_dir_for  # noqa: E402
 from skills.base import NONE_INTENT  # noqa: E402
 
 DATA = ROOT / "bench" / "heldout_phrasings.jsonl"
+
+
+CHANGING = frozenset(
+    {"lights.on", "lights.off", "lights.brightness", "lights.color", "thermostat.set",
+     "thermostat.adjust", "curtains.open", "curtains.close", "curtains.stop",
+     "curtains.position", "reminders.set", "reminders.cancel", "timers.set", "timers.cancel"}
+)  # fmt: skip
+"""Intents whose turn changes something (the others answer a question)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,8 @@ class Row:
     text: str
     intent: str
     slots: dict[str, str] = field(default_factory=dict)
+    also: tuple[str, ...] = ()
+    """The intents of a compound command's later parts, in order."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +104,8 @@ class Answer:
 
 def load_rows(path: Path) -> list[Row]:
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [Row(**json.loads(line)) for line in lines if line.strip()]
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return [Row(**{**row, "also": tuple(row.get("also", ()))}) for row in rows]
 
 
 def answer_of(result: ParseResult, expected: str) -> Answer:
@@ -103,7 +129,7 @@ def slot_found(slot: str, expected: str, got: dict[str, str]) -> bool:
 
 
 def is_wrong_action(row: Row, answer: Answer) -> bool:
-    return any(intent != row.intent for intent in answer.acted)
+    return any(intent not in (row.intent, *row.also) for intent in answer.acted)
 
 
 def intent_table(rows: list[Row], answers: list[Answer]) -> None:
@@ -140,6 +166,13 @@ def listing(title: str, items: list[tuple[Row, Answer]]) -> None:
         predicted = " + ".join(answer.acted) or answer.intent
         slots = json.dumps(answer.slots, ensure_ascii=False) if answer.slots else ""
         print(f"  {row.intent:18} -> {predicted:18} {answer.confidence:.2f}  {row.text!r}  {slots}")
+
+
+async def all_effects(
+    loaded: LoadedConfig, parser: IntentParser, rows: list[Row], results: list[ParseResult]
+) -> list[list[str]]:
+    pairs = zip(rows, results, strict=True)
+    return [await turn_effects(loaded, parser, row.text, parsed) for row, parsed in pairs]
 
 
 def main() -> int:
@@ -179,7 +212,23 @@ def main() -> int:
     print(f"  slot accuracy      {found / max(1, checked):.3f}  ({found}/{checked})")
     print(f"  wrong actions      {len(wrong)}  (of {len(rows)} rows)")
     print(f"  misses             {len(misses)}  (in-scope rows answered none)")
+    effects = asyncio.run(all_effects(loaded, parser, rows, results))
+    with_effects = list(zip(rows, effects, strict=True))
+    acted_on = [(r, e) for r, e in with_effects if r.intent == NONE_INTENT and e]
+    changing = [(r, e) for r, e in with_effects if r.intent in CHANGING]
+    undone = [r for r, e in changing if not e]
+    print("  whole turns, dry (bench/turn_effects.py):")
+    print(f"    none rows that changed something   {len(acted_on)} of {len(out_scope)}")
+    print(
+        f"    commands that changed something    {len(changing) - len(undone)} of {len(changing)}"
+    )
     listing("WRONG ACTIONS", wrong)
+    print(f"\nNONE ROWS A TURN ACTED ON ({len(acted_on)}): text -> what it would change")
+    for row, changed in acted_on:
+        print(f"  {row.text!r} -> {'; '.join(changed)}")
+    print(f"\nCOMMANDS A TURN DID NOT CARRY OUT ({len(undone)}): expected, text")
+    for row in undone:
+        print(f"  {row.intent:18} {row.text!r}")
     listing("misses", misses)
     slot_misses = [
         (r, a)
