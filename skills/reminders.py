@@ -102,6 +102,13 @@ def cancel_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
         return Outcome(reply=SNOOZE_REPLY, error_code="nothing_ringing")
     if context.scheduler is None:
         return Outcome(reply=NOT_RUNNING, error_code="scheduler_unavailable")
+    if not (_REMINDER_WORD.search(request.text.lower()) or _names_an_item(request)):
+        # "That reminds me, we're out of milk" and "cancel my 3 o'clock meeting" were taken for
+        # a cancel and, with one reminder set, cancelled it: a cancel must say what it cancels.
+        return Outcome(
+            reply="Which reminder? Say, for example, cancel the reminder to call mum.",
+            error_code="unclear_reminder",
+        )
     scheduler = context.scheduler
     now = context.home.now()
     items = list(scheduler.pending("reminder"))
@@ -127,6 +134,15 @@ def cancel_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
     if len(chosen) == 1:
         return Outcome(reply=f"OK, I cancelled the reminder{_to(chosen[0].text)}.")
     return Outcome(reply=f"OK, I cancelled all {len(chosen)} reminders.")
+
+
+_REMINDER_WORD = re.compile(
+    r"\b(?:reminders?|alarms?|alerts?|notifications?|wake[- ]?up(?: call)?|remind me|wake me)\b"
+)
+
+
+def _names_an_item(request: IntentRequest) -> bool:
+    return any(request.slots.get(slot, "").strip() for slot in ("message", "name", "datetime"))
 
 
 def find_items(

@@ -58,6 +58,9 @@ def cancel_timer(request: IntentRequest, context: SkillContext) -> Outcome:
         )
     if context.scheduler is None:
         return Outcome(reply=NOT_RUNNING, error_code="scheduler_unavailable")
+    if not (_TIMER_WORD.search(request.text.lower()) or request.slots.get("name", "").strip()):
+        # A cancel that names no timer ("Don't bother with the rice") cancels nothing.
+        return Outcome(reply="Which timer? Say cancel the timer.", error_code="unclear_timer")
     timers = list(context.scheduler.pending("timer"))
     if not timers:
         return Outcome(reply="There are no timers running.", error_code="nothing_to_cancel")
@@ -107,6 +110,9 @@ def spoken_length(seconds: float) -> str:
         if value
     ]
     return " ".join(parts) if parts else "0 seconds"
+
+
+_TIMER_WORD = re.compile(r"\b(?:timers?|countdown|count down|counting)\b")
 
 
 def _named(timers: list[ScheduledItem], request: IntentRequest) -> list[ScheduledItem] | None:

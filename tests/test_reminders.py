@@ -213,3 +213,25 @@ async def test_wake_me_up_at_a_bare_hour_is_in_the_morning(setup: Setup) -> None
         "reminders.set", "remind me at 6 to call mom", message="call mom", datetime="at 6"
     )
     assert evening.reply == "OK, I'll remind you to call mom today at 6 pm."
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("reminders.cancel", "That reminds me, we're out of milk."),
+        ("reminders.cancel", "cancel my 3 o'clock meeting"),
+        ("timers.cancel", "Don't bother, I'll keep an eye on the rice myself."),
+    ],
+)
+async def test_a_cancel_that_names_nothing_cancels_nothing(
+    setup: Setup, intent: str, text: str
+) -> None:
+    setup.run("reminders.set", message="call mom", datetime="at 8 pm")
+    setup.run("timers.set", "set a 10 minute pasta timer", duration="10 minute", name="pasta")
+    outcome = setup.run(intent, text)
+    assert outcome.error_code in ("unclear_reminder", "unclear_timer")
+    assert sorted(item.text for item in setup.scheduler.pending()) == ["call mom", "pasta"]
+    # Said with what it cancels, the only one of its kind goes.
+    kind = "reminder" if intent == "reminders.cancel" else "timer"
+    assert setup.run(intent, f"cancel the {kind}").error_code is None
+    assert len(setup.scheduler.pending()) == 1
