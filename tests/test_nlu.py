@@ -283,3 +283,21 @@ def test_homevox_parse_prints_one_json_line_each(model_dir: Path) -> None:
     assert {"text", "confidence", "slots", "resolved", "commands"} <= set(first)
     assert len(first["commands"][0]["top"]) == 3
     assert first["commands"][0]["spans"][0]["slot"] == "device"
+
+
+def test_a_second_training_waits_for_the_one_running(model_dir: Path) -> None:
+    from daemon.nlu.cli import training_lock
+
+    with training_lock():
+        second = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "train", "--if-stale", "--quiet"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert second.stderr is not None
+        assert "waiting for another `homevox train`" in second.stderr.readline()
+        assert second.poll() is None  # still waiting while the lock is held
+    out, _ = second.communicate(timeout=120)
+    assert second.returncode == 0 and "is up to date" in out

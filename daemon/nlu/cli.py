@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from daemon.errors import HomevoxError
 from daemon.nlu.data import LABELS
 from daemon.nlu.templates import TemplateError
+
+if TYPE_CHECKING:
+    from daemon.config import LoadedConfig
+    from daemon.nlu.train import TrainSettings
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -54,13 +59,44 @@ def _train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from daemon.cli import load_or_exit
-    from daemon.nlu.train import TrainSettings, is_current, model_dir_for, train_model
+    from daemon.nlu.train import TrainSettings, model_dir_for
 
     loaded = load_or_exit(args.config)
     model_dir = Path(args.model_dir) if args.model_dir else model_dir_for(loaded)
     settings = TrainSettings()
     if args.channel_new is not None:
         settings = replace(settings, channel_new=max(0, args.channel_new))
+    with training_lock():
+        return _train_locked(args, loaded, model_dir, settings)
+
+
+@contextmanager
+def training_lock() -> Iterator[None]:
+    """Wait for any other `homevox train` of this user to finish (they share the channel
+    cache; two at once wrote duplicate transcripts), then hold the lock while this one runs."""
+    import fcntl
+
+    from daemon.nlu.paths import training_lock_path
+
+    path = training_lock_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another `homevox train` to finish ({path})", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _train_locked(
+    args: argparse.Namespace, loaded: LoadedConfig, model_dir: Path, settings: TrainSettings
+) -> int:
+    from daemon.nlu.train import is_current, train_model
+
     phrases = loaded.config.phrases
     if args.if_stale and is_current(model_dir, phrases, settings):
         if ensure_onnx(model_dir, refresh=False):

@@ -13,5 +13,14 @@ def model_dir_for(loaded: LoadedConfig) -> Path:
     configured = loaded.config.intent.model_dir
     if configured:
         return loaded.resolve(configured)
+    return _cache_root() / "intent-model"
+
+
+def training_lock_path() -> Path:
+    """One training at a time per user: every run shares the channel transcript cache."""
+    return _cache_root() / "train.lock"
+
+
+def _cache_root() -> Path:
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "homevox" / "intent-model"
+    return Path(cache) / "homevox"

@@ -343,6 +343,9 @@ def train_model(
         desc="channel", unit="sentence", disable=not show_progress, leave=False
     ) as channel_bar:
         examples, held, spoken = build_data(phrases, settings, progress=channel_bar.update)
+    # Taken now, from the data just read and the transcripts just made: a sentence file edited
+    # while the model trains must leave the model stale, not pass for what it was trained on.
+    trained_on = data_fingerprint(phrases, settings)
     model, tokenizer = new_model(len(LABELS), len(TAGS))
     seed_everything(settings.seed)
     steps = math.ceil(len(examples) / settings.batch_size) * settings.epochs
@@ -368,7 +371,7 @@ def train_model(
             "labels": list(LABELS),
             "tags": list(TAGS),
             "temperature": temperature,
-            "fingerprint": data_fingerprint(phrases, settings),
+            "fingerprint": trained_on,
             "code_version": code_version(),
             "settings": asdict(settings),
             "examples": len(examples),
