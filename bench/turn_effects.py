@@ -4,19 +4,31 @@ The intent alone overstates harm ("turn off the lights at grandma's" is lights.o
 called grandma's exists, so the turn says so and sends nothing) and understates it (a timer
 named "sleep" really is started). Each utterance here runs through the daemon's own turn,
 dry: device commands are rendered, not published, and the scheduler stores nothing but notes
-what it was asked. One reminder and one timer are pending, so that a cancel has something to
-cancel. Used by bench/heldout_bench.py; measuring only.
+what it was asked. Every device has reported a middling state (lights on at 50 %, curtains
+half open, thermostats set to 20 °C), so that "warmer" or "a bit more open" can act. One
+reminder and one timer are pending, so that a cancel has something to cancel; a cancel of
+anything else finds nothing, as it would at home. Used by bench/heldout_bench.py; measuring
+only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from daemon.config import LoadedConfig
+from daemon.home import Home
 from daemon.nlu.parse import IntentParser, ParseResult
 from daemon.turn import TurnRunner
 from skills.base import IntentRequest, ScheduledItem
+
+REPORTED: dict[str, Mapping[str, Any]] = {
+    "light": {"on": True, "brightness_percent": 50, "color_temp_kelvin": 4000},
+    "curtains": {"position_percent": 50, "moving": "stopped"},
+    "thermostat": {"target_celsius": 20.0, "current_celsius": 20.0, "mode": "heat"},
+}
+"""What every device of a kind last reported, in the bench's home."""
 
 
 class NotingScheduler:
@@ -59,6 +71,8 @@ async def turn_effects(
     cancelled (empty: it only answered, asked back or refused)."""
     scheduler = NotingScheduler()
     runner = TurnRunner(loaded, link=None, parser=parser, scheduler=scheduler, dry_run=True)
+    kinds = {device.name: device.kind for device in loaded.config.device_list()}
+    runner.home = Home(loaded.config, states=lambda name: REPORTED.get(kinds.get(name, ""), {}))
     result = await runner.run_text(text, parsed=parsed)
     sent = [f"{command.device}: {command.payload}" for command in result.commands]
     return sent + scheduler.effects

@@ -25,6 +25,12 @@ DEFAULT_RANGE_CELSIUS = (5.0, 30.0)
 
 def set_temperature(request: IntentRequest, context: SkillContext) -> Outcome:
     """thermostat.set: "set the heating to 21 degrees"."""
+    if _CONVERSION.search(request.text.lower()):
+        # "convert 20 degrees celsius to fahrenheit" set the heating to 20.
+        return Outcome(
+            "I can't convert temperatures, only set the heating. Say set the heating to 20.",
+            error_code="conversion_unsupported",
+        )
     targets = resolve_targets(request, context.home, "thermostat")
     if isinstance(targets, Outcome):
         return targets
@@ -138,6 +144,7 @@ INTENTS: dict[str, Handler] = {
 }
 
 
+_CONVERSION = re.compile(r"\b(?:convert|conversion|in fahrenheit|in celsius|how many degrees)\b")
 _OUTDOORS = re.compile(r"\b(?:outside|outdoors|out there|in the garden|on the patio)\b")
 _FEELING_COLD = re.compile(r"\b(?:cold|freezing|chilly|frozen|shivering)\b")
 _FEELING_HOT = re.compile(r"\b(?:hot|too warm|boiling|roasting|sweating|stuffy)\b")

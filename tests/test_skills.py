@@ -430,6 +430,13 @@ REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
         "wrong_kind",
     ),
     (
+        "thermostat.set",
+        "convert 20 degrees celsius to fahrenheit",
+        {"temperature": "20 degrees celsius"},
+        "I can't convert temperatures, only set the heating. Say set the heating to 20.",
+        "conversion_unsupported",
+    ),
+    (
         "curtains.close",
         "close the light",
         {"device": "light"},
