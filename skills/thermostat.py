@@ -147,12 +147,18 @@ INTENTS: dict[str, Handler] = {
 _CONVERSION = re.compile(r"\b(?:convert|conversion|in fahrenheit|in celsius|how many degrees)\b")
 _OUTDOORS = re.compile(r"\b(?:outside|outdoors|out there|in the garden|on the patio)\b")
 _FEELING_COLD = re.compile(r"\b(?:cold|freezing|chilly|frozen|shivering)\b")
+_NOT_FELT = re.compile(
+    r"\b(?:not|isn't|aren't|never)\s+(?:\w+\s+)?"
+    r"(?:cold|freezing|chilly|hot|warm|boiling)\b"
+)
 _FEELING_HOT = re.compile(r"\b(?:hot|too warm|boiling|roasting|sweating|stuffy)\b")
 
 
 def _felt(text: str) -> Literal[1, -1] | None:
     """+1 for "I'm cold", "it's freezing in here"; -1 for "it's too hot"; None otherwise."""
     said = normalise(text)
+    if _NOT_FELT.search(said):
+        return None  # "I'm not cold, just tired": no way to go
     cold, hot = bool(_FEELING_COLD.search(said)), bool(_FEELING_HOT.search(said))
     if cold == hot:
         return None

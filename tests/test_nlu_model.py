@@ -245,6 +245,47 @@ def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:
     assert (span.text, lamp[span.start : span.end]) == ("lamp", "lamp")
 
 
+@pytest.mark.parametrize(
+    ("text", "tags", "spans"),
+    [
+        (  # "room" left out by the tagger: one name
+            "turn on the living room lamp",
+            ["O", "O", "O", "B-device", "O", "B-device"],
+            [("device", "living room lamp")],
+        ),
+        (  # two names, "and" between them
+            "turn on lamp and light",
+            ["O", "O", "B-device", "O", "B-device"],
+            [("device", "lamp"), ("device", "light")],
+        ),
+        (  # a room and a device are different slots
+            "turn on kitchen big light",
+            ["O", "O", "B-room", "O", "B-device"],
+            [("room", "kitchen"), ("device", "light")],
+        ),
+        (  # "am" never stands alone: the number before it belongs to the time
+            "set a timer for 7 am",
+            ["O", "O", "O", "O", "O", "B-datetime"],
+            [("datetime", "7 am")],
+        ),
+        (  # nor when the number was tagged as something else
+            "remind me in 7 pm",
+            ["O", "O", "O", "B-duration", "B-datetime"],
+            [("duration", "7"), ("datetime", "pm")],
+        ),
+        (  # two untagged words: not one name
+            "lamp over there light",
+            ["B-device", "O", "O", "B-device"],
+            [("device", "lamp"), ("device", "light")],
+        ),
+    ],
+)
+def test_spans_are_mended_where_the_tagger_broke_a_name_or_a_time(
+    text: str, tags: list[str], spans: list[tuple[str, str]]
+) -> None:
+    assert [(s.slot, s.text) for s in spans_from_tags(text, _words(text), tags)] == spans
+
+
 def test_a_pronoun_after_a_device_command_names_the_device() -> None:
     from daemon.nlu.compound import name_referent
     from daemon.nlu.parse import ParsedCommand

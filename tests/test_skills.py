@@ -799,6 +799,12 @@ def test_thermostat_warms_for_cold_and_cools_for_hot(text: str, expected: float)
     assert sent(outcome) == [("thermostat", "setpoint", expected)]
 
 
+def test_thermostat_is_not_warmed_for_not_being_cold() -> None:
+    home = FakeHome(states={"thermostat": {"target_celsius": 20.0}})
+    outcome = run("thermostat.adjust", "I'm not cold, I'm just tired.", home)
+    assert (outcome.reply, outcome.actions) == ("Warmer or cooler?", ())
+
+
 def test_thermostat_asks_when_nothing_says_which_way() -> None:
     home = FakeHome(states={"thermostat": {"target_celsius": 21.0}})
     outcome = run("thermostat.adjust", "change the heating", home)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from daemon.config import PhraseConfig
 from daemon.errors import HomevoxError
@@ -294,23 +295,63 @@ def _keep_fuller_spans(new: ParsedCommand, old: ParsedCommand) -> ParsedCommand:
 def spans_from_tags(
     text: str, words: Sequence[tuple[int, int]], tags: Sequence[str]
 ) -> tuple[Span, ...]:
-    """BIO word tags merged into spans (a stray I- starts one); edge punctuation trimmed."""
-    spans: list[Span] = []
-    current: list[int] | None = None  # [start, end] char offsets
-    slot = ""
-    for (start, end), tag in zip(words, tags, strict=True):
+    """BIO word tags merged into spans (a stray I- starts one); edge punctuation trimmed.
+
+    A name the tagger broke around one untagged word ("the living | room | lamp") is one span,
+    and a time's "am" or "pm" takes the number before it ("a timer for | 7 | am").
+    """
+    runs: list[list[Any]] = []  # [slot, first word, last word]
+    for index, tag in enumerate(tags):
         name = tag[2:] if tag != "O" else ""
-        if current is not None and tag.startswith("I-") and name == slot:
-            current[1] = end
-            continue
-        if current is not None:
-            spans.append(_trimmed(text, slot, current[0], current[1]))
-            current = None
-        if name:
-            current, slot = [start, end], name
-    if current is not None:
-        spans.append(_trimmed(text, slot, current[0], current[1]))
+        if runs and tag.startswith("I-") and name == runs[-1][0] and runs[-1][2] == index - 1:
+            runs[-1][2] = index
+        elif name:
+            runs.append([name, index, index])
+    for run in runs:
+        first = run[1]
+        if (
+            run[0] == "datetime"
+            and first > 0
+            and _MERIDIEM.fullmatch(_word(text, words, first))
+            and _CLOCK_NUMBER.fullmatch(_word(text, words, first - 1))
+            and not any(other[1] <= first - 1 <= other[2] for other in runs)
+        ):
+            run[1] = first - 1
+    merged: list[list[Any]] = []
+    for run in runs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and run[0] == last[0] == "device"
+            and run[1] == last[2] + 2
+            and _joins_a_name(_word(text, words, run[1] - 1))
+        ):
+            last[2] = run[2]
+        else:
+            merged.append(run)
+    spans = [_trimmed(text, slot, words[first][0], words[last][1]) for slot, first, last in merged]
     return tuple(span for span in spans if span.text)
+
+
+# Words that separate two names rather than sit inside one.
+_NOT_IN_A_NAME = frozenset(
+    {"and", "or", "then", "in", "on", "at", "to", "of", "the", "with", "for", "by", "from",
+     "into", "plus", "also", "a", "an", "my", "our", "please", "too", "off", "up", "down"}
+)  # fmt: skip
+
+
+_MERIDIEM = re.compile(r"(?i)[ap]\.?m\.?")
+_CLOCK_NUMBER = re.compile(
+    r"(?i)\d{1,2}(?::\d{2})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+)
+
+
+def _word(text: str, words: Sequence[tuple[int, int]], index: int) -> str:
+    return text[words[index][0] : words[index][1]]
+
+
+def _joins_a_name(word: str) -> bool:
+    return word.isalpha() and word.lower() not in _NOT_IN_A_NAME
 
 
 def _trimmed(text: str, slot: str, start: int, end: int) -> Span:
