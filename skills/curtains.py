@@ -9,7 +9,7 @@ from devices.base import Command, Device, clamp
 from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
 from skills.names import be, group_subject, join_names
 from skills.targets import resolve_targets
-from skills.values import parse_position
+from skills.values import parse_position, read_on
 
 
 def _move(request: IntentRequest, context: SkillContext, cover: str, done: str) -> Outcome:
@@ -41,7 +41,7 @@ def set_position(request: IntentRequest, context: SkillContext) -> Outcome:
     if isinstance(targets, Outcome):
         return targets
     spoken = request.slots.get("position", "")
-    position = parse_position(spoken)
+    position = parse_position(spoken) or read_on(request.text, spoken, parse_position)
     if position is None:
         return Outcome(
             "I didn't catch how far. Say a position such as half way or 40 percent.",

@@ -9,6 +9,7 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 
 from skills.base import Handler, IntentRequest, Outcome, Question, ScheduledItem, SkillContext
+from skills.values import read_on
 from skills.when import parse_duration
 
 NOT_RUNNING = "Timers aren't running here, so I can't keep track of that."
@@ -37,7 +38,7 @@ def set_timer(request: IntentRequest, context: SkillContext) -> Outcome:
             question=Question(kind="choose", pending=request, slot="duration"),
             error_code="missing_duration",
         )
-    duration = parse_duration(spoken)
+    duration = parse_duration(spoken) or read_on(request.text, spoken, parse_duration)
     if duration is None or duration.total_seconds() > MAX_TIMER_SECONDS:
         return Outcome(
             reply=f"I didn't catch how long: {spoken}. Try ten minutes, or up to a day.",

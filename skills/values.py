@@ -7,15 +7,17 @@ a typed value or None. None means "not understood": the handler then says so, it
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import webcolors
 from text_to_num import alpha2digit
 
 from devices.base import Command
 from skills.base import HomeView
+
+T = TypeVar("T")
 
 BRIGHTNESS_STEP_PERCENT = 20.0
 """What "brighter" or "a bit dimmer" changes when no amount is said."""
@@ -247,6 +249,21 @@ def parse_direction(text: str) -> Literal[1, -1] | None:
     return 1 if up else -1
 
 
+def read_on(text: str, start: str, parse: Callable[[str], T | None], words: int = 5) -> T | None:
+    """A value the tagger cut short, read on in `text` from where its slot text `start`
+    begins ("open the curtains about | a | third" -> "a third"): the shortest run of up to
+    `words` words from there that `parse` reads (longer runs catch stray numbers), else None."""
+    if not start.strip():
+        return None
+    for found in re.finditer(rf"(?i)\b{re.escape(start.strip())}\b", text):
+        following = text[found.start() :].split()
+        for size in range(1, min(words, len(following)) + 1):
+            value = parse(" ".join(following[:size]))
+            if value is not None:
+                return value
+    return None
+
+
 def parse_tone_shift(text: str) -> Literal["warmer", "cooler"] | None:
     """A white tone said as a change: "a bit warmer", "more yellow" / "cooler", "whiter"."""
     said = normalise(text)
@@ -267,7 +284,7 @@ def parse_step(text: str | None, default: float, *, percent: bool = False) -> fl
     text = re.sub(r"^by ", "", normalise(text))
     # "a couple of degrees" is two, "a few degrees" three
     text = re.sub(r"^a couple(?: of)?\b", "2", re.sub(r"^a few\b", "3", text)).strip()
-    if not text or text in _SMALL_STEP_WORDS or text in ("a", "an", "the"):
+    if not text or text in ("a", "an", "the") or {text, f"a {text}"} & set(_SMALL_STEP_WORDS):
         return default  # "a" alone: the tagger split "a | little warmer"
     if text in _BIG_STEP_WORDS:
         return 2 * default

@@ -148,6 +148,12 @@ async def test_timer_set_status_and_cancel(setup: Setup) -> None:
     assert [item.text for item in setup.scheduler.pending("timer")] == ["roast"]
 
 
+async def test_a_timer_length_cut_short_by_the_tagger_is_read_on(setup: Setup) -> None:
+    outcome = setup.run("timers.set", "Time three minutes for my tea, would you?", duration="three")
+    assert outcome.reply == "OK, timer set for 3 minutes."
+    assert len(setup.scheduler.pending("timer")) == 1
+
+
 async def test_timer_goes_off_once(setup: Setup) -> None:
     setup.run("timers.set", duration="90 seconds", name="tea")
     setup.advance(seconds=90)

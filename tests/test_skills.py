@@ -352,6 +352,13 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
     ),
     (
         "curtains.position",
+        "can you open the curtains about a third",
+        {"device": "curtains", "position": "a"},
+        "The living room curtains are 33 percent open.",
+        [("living room curtains", "position", 33)],
+    ),
+    (
+        "curtains.position",
         "open the bedroom blinds about a quarter of the way",
         {"device": "bedroom blinds", "position": "a quarter of"},
         "The bedroom blinds are 25 percent open.",

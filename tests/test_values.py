@@ -19,6 +19,7 @@ from skills.values import (
     parse_position,
     parse_step,
     parse_temperature,
+    read_on,
 )
 from tests.fake_home import FakeHome
 
@@ -184,6 +185,7 @@ def test_parse_direction(text: str, direction: int | None) -> None:
         ("a couple of degrees", False, 2.0),
         ("by a few degrees", False, 3.0),
         ("A", False, TEMPERATURE_STEP_CELSIUS),  # the tagger split "A | little warmer"
+        ("bit", False, TEMPERATURE_STEP_CELSIUS),  # and "a | bit"
     ],
 )
 def test_parse_step(text: str | None, percent: bool, expected: float | None) -> None:
@@ -270,3 +272,10 @@ def test_describe_slots_reports_questions_and_unknowns() -> None:
 def test_find_colour_names_the_longest_colour_in_a_phrase(text: str, name: str | None) -> None:
     found = find_colour(text)
     assert (found.name if found else None) == name
+
+
+def test_read_on_finds_the_shortest_value_from_where_the_slot_began() -> None:
+    text = "can you open the curtains about a third please"
+    assert read_on(text, "a", parse_position) == 33
+    assert read_on(text, "", parse_position) is None
+    assert read_on("open the curtains", "half", parse_position) is None  # not in the text
