@@ -110,11 +110,27 @@ _NEGATED = re.compile(
 )
 
 
-def negated(request: IntentRequest) -> Outcome | None:
-    """What to say to "don't turn off the lights": a device command said not to be done is not
-    done (the model hears the command in it). "I don't need the lights on" still is one."""
-    if request.intent.startswith(DEVICE_INTENTS) and _NEGATED.search(request.text.lower()):
+# A device command asked of someone else, or as a question to the room: "shall I close the
+# blinds?", "tell Sam to switch his light off", "I'll put the desk lamp on myself".
+_NOT_ASKED = re.compile(
+    r"^\W*(?:shall|should) (?:i|we)\b"
+    r"|\b(?:tell|ask|get) (?!me\b|us\b)\w+ to (?:turn|switch|open|close|dim|put|set|shut)\b"
+    r"|\b(?:i'll|i will|i'm going to|i am going to) (?:turn|switch|put|open|close|dim|set|shut|do)"
+    r"\b[^,.;]*\bmyself\b"
+)
+
+
+def declined(request: IntentRequest) -> Outcome | None:
+    """What to say to a device command that is not one to carry out (the model hears the
+    command in it): said not to be done ("don't turn off the lights"; "I don't need the lights
+    on" still is a command), or not asked of homevox ("shall I close the blinds?")."""
+    if not request.intent.startswith(DEVICE_INTENTS):
+        return None
+    said = request.text.lower()
+    if _NEGATED.search(said):
         return Outcome("OK, I won't.", error_code="negated")
+    if _NOT_ASKED.search(said):
+        return Outcome("I'll leave that to you.", error_code="not_asked")
     return None
 
 

@@ -47,7 +47,7 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
     handler = runner.handlers.get(request.intent)
     if handler is None:
         return None
-    refused = conversation.negated(request)
+    refused = conversation.declined(request)
     if refused is not None:
         return refused
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None

@@ -178,7 +178,7 @@ class TurnRunner:
         handler = self.handlers.get(request.intent)
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")
-        refused = conversation.negated(request)
+        refused = conversation.declined(request)
         if refused is not None:
             return self._finish(result, refused.reply, refused.error_code)
         started = time.perf_counter()

@@ -12,7 +12,7 @@ import pytest
 
 from daemon.cli_request import request_from_cli
 from daemon.config import LoadedConfig, load_config
-from daemon.conversation import confirmation_prompt, interpret_answer, join_names, negated
+from daemon.conversation import confirmation_prompt, declined, interpret_answer, join_names
 from daemon.home import Home
 from daemon.mqtt import MqttLink
 from daemon.scheduler import HomeScheduler
@@ -244,24 +244,28 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
 @pytest.mark.parametrize(
     ("intent", "text", "refused"),
     [
-        ("lights.off", "don't turn off the lights", True),
-        ("lights.on", "never turn on the porch light", True),
-        ("lights.off", "i didn't ask you to turn on the light", True),
-        ("curtains.close", "do not close the curtains", True),
-        ("lights.off", "i don't need the lights on anymore", False),
-        ("lights.off", "turn off the lights", False),
-        ("reminders.cancel", "don't remind me to call mom", False),  # that one is a cancel
+        ("lights.off", "don't turn off the lights", "negated"),
+        ("lights.on", "never turn on the porch light", "negated"),
+        ("lights.off", "i didn't ask you to turn on the light", "negated"),
+        ("curtains.close", "do not close the curtains", "negated"),
+        ("curtains.close", "Shall I close the bedroom blinds or do you want the sun?", "not_asked"),
+        ("lights.off", "go and tell Sam to switch his light off", "not_asked"),
+        ("lights.on", "I'll put the desk lamp on myself when I sit down", "not_asked"),
+        ("lights.off", "i don't need the lights on anymore", None),
+        ("lights.off", "turn off the lights", None),
+        ("lights.off", "can you tell me to turn off the lights at ten", None),
+        ("lights.on", "could you put the lamp on, I'll read myself to sleep", None),
+        ("reminders.cancel", "don't remind me to call mom", None),  # that one is a cancel
     ],
 )
-def test_a_device_command_said_not_to_be_done(intent: str, text: str, refused: bool) -> None:
-    outcome = negated(IntentRequest(intent, {}, text))
-    assert (outcome is not None) == refused
+def test_a_device_command_not_to_be_carried_out(
+    intent: str, text: str, refused: str | None
+) -> None:
+    outcome = declined(IntentRequest(intent, {}, text))
+    assert (outcome.error_code if outcome else None) == refused
     if outcome is not None:
-        assert (outcome.reply, outcome.error_code, outcome.actions) == (
-            "OK, I won't.",
-            "negated",
-            (),
-        )
+        reply = "OK, I won't." if refused == "negated" else "I'll leave that to you."
+        assert (outcome.reply, outcome.actions) == (reply, ())
 
 
 async def test_dont_turn_off_the_lights_switches_nothing(
