@@ -41,7 +41,9 @@ def set_position(request: IntentRequest, context: SkillContext) -> Outcome:
     if isinstance(targets, Outcome):
         return targets
     spoken = request.slots.get("position", "")
-    position = parse_position(spoken) or read_on(request.text, spoken, parse_position)
+    position = parse_position(spoken)
+    if position is None:  # 0 is closed, not missing
+        position = read_on(request.text, spoken, parse_position)
     if position is None:
         return Outcome(
             "I didn't catch how far. Say a position such as half way or 40 percent.",

@@ -38,7 +38,9 @@ def set_timer(request: IntentRequest, context: SkillContext) -> Outcome:
             question=Question(kind="choose", pending=request, slot="duration"),
             error_code="missing_duration",
         )
-    duration = parse_duration(spoken) or read_on(request.text, spoken, parse_duration)
+    duration = parse_duration(spoken)
+    if duration is None:
+        duration = read_on(request.text, spoken, parse_duration)
     if duration is None or duration.total_seconds() > MAX_TIMER_SECONDS:
         return Outcome(
             reply=f"I didn't catch how long: {spoken}. Try ten minutes, or up to a day.",
