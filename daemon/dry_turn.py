@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from daemon import conversation
+from daemon import conversation, timed
 from skills.base import IntentRequest, Outcome, ScheduledItem, Scheduler, SkillContext
 
 if TYPE_CHECKING:
@@ -52,11 +52,11 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
         return refused
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
     context = SkillContext(home=runner.home, scheduler=scheduler)
-    if conversation.is_timed(request) and conversation.for_a_while(request):
-        plan = conversation.plan_for_a_while(request, runner.handlers, context)
+    if timed.is_timed(request) and timed.for_a_while(request):
+        plan = timed.plan_for_a_while(request, runner.handlers, context)
         return plan if isinstance(plan, Outcome) else plan.outcome
-    if conversation.is_timed(request):
-        return await conversation.schedule(request, handler, context, TurnResult())
+    if timed.is_timed(request):
+        return await timed.schedule(request, handler, context, TurnResult())
     return handler(request, context)
 
 

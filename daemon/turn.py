@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from daemon import conversation
+from daemon import conversation, timed
 from daemon.act import command_reports, publish
 from daemon.config import LoadedConfig
 from daemon.errors import HomevoxError
@@ -182,10 +182,10 @@ class TurnRunner:
         if refused is not None:
             return self._finish(result, refused.reply, refused.error_code)
         started = time.perf_counter()
-        if conversation.is_timed(request) and conversation.for_a_while(request):
+        if timed.is_timed(request) and timed.for_a_while(request):
             return await self._for_a_while(request, result)
-        if conversation.is_timed(request):
-            outcome = await conversation.schedule(request, handler, self._context(), result)
+        if timed.is_timed(request):
+            outcome = await timed.schedule(request, handler, self._context(), result)
         else:
             outcome = handler(request, self._context())
         result.timings_ms["skill"] = (time.perf_counter() - started) * 1000
@@ -209,18 +209,19 @@ class TurnRunner:
         """ "turn on the porch light for ten minutes": done now, undone when the time is up.
         The undo is stored before the command is sent, so a reply never promises one that
         was not kept; it is taken back when nothing was sent."""
-        plan = conversation.plan_for_a_while(request, self.handlers, self._context())
+        plan = timed.plan_for_a_while(request, self.handlers, self._context())
         if isinstance(plan, Outcome):
             if plan.question is not None:
                 self._ask(plan.question, result)
             return self._finish(result, plan.reply, plan.error_code)
         assert self.scheduler is not None  # plan_for_a_while checked it
-        item = self.scheduler.add_action(plan.undo, plan.due)
+        items = [self.scheduler.add_action(undo, plan.due) for undo in plan.undos]
         done = await self._execute(plan.outcome.actions, plan.outcome.reply, result)
-        if done.commands:
-            result.events.append(ActionScheduled(item.id, plan.due.isoformat()))
-        else:
-            self.scheduler.cancel(item.id)
+        for item in items:
+            if done.commands:
+                result.events.append(ActionScheduled(item.id, plan.due.isoformat()))
+            else:
+                self.scheduler.cancel(item.id)
         return done
 
     def _context(self) -> SkillContext:

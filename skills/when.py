@@ -331,6 +331,9 @@ def _at(day: date, clock: time, zone: tzinfo | None) -> datetime:
     return _normalise(datetime.combine(day, clock, tzinfo=zone), zone)
 
 
+_NOT_A_TIME = re.compile(r"\b(a|an|the|for|of|in|on|at|by|and|it|its|is|me)\b")
+
+
 def _dateparser_fallback(spoken: str, now: datetime) -> When | None:
     """Dates we have no rule for ("on december 3rd at 9 am"): dateparser, future preferred."""
     zone = now.tzinfo
@@ -340,6 +343,8 @@ def _dateparser_fallback(spoken: str, now: datetime) -> When | None:
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
     cleaned = re.sub(r"^(on|at|by)\s+", "", spoken)
+    if not re.search(r"\d|[a-z]{3,}", re.sub(_NOT_A_TIME, "", cleaned)):
+        return None  # dateparser reads a lone "a" or "an" as a date in January
     parsed = dateparser.parse(cleaned, languages=["en"], settings=settings)
     if parsed is None:
         return None

@@ -177,16 +177,16 @@ async def test_for_a_while_only_what_can_be_undone_and_every_day_are_refused(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:
     runner, scheduler, _ = timed_runner
-    dim = await runner.run_request(
+    halfway = await runner.run_request(
         IntentRequest(
-            "lights.brightness",
-            {"room": "kitchen", "brightness": "20%", "duration": "10 minutes"},
-            "dim the kitchen lights to 20% for 10 minutes",
+            "curtains.position",
+            {"device": "living room curtains", "position": "half", "duration": "10 minutes"},
+            "open the living room curtains half way for 10 minutes",
         )
     )
-    # Scheduled as a command for later, it would dim them in ten minutes: not what was asked.
-    assert dim.error_code == "for_a_while"
-    assert dim.to_json()["commands"] == []
+    # Scheduled as a command for later, it would move them in ten minutes: not what was asked.
+    assert halfway.error_code == "for_a_while"
+    assert halfway.to_json()["commands"] == []
     daily = await runner.run_request(
         request_from_cli("curtains.open", ["datetime=every day at 7 am"])
     )
@@ -202,6 +202,77 @@ async def test_for_a_while_only_what_can_be_undone_and_every_day_are_refused(
     )
     assert later.error_code is None
     assert len(scheduler.pending("action")) == 1
+
+
+@pytest.mark.parametrize(
+    ("intent", "slots", "reported", "sent", "undo"),
+    [
+        (
+            "lights.brightness",
+            {"device": "kitchen light", "brightness": "20%"},
+            {"on": True, "brightness_percent": 80},
+            "20",
+            ("lights.brightness", {"device": "kitchen light", "brightness": "80 percent"}),
+        ),
+        (  # a light that was off goes off again
+            "lights.brightness",
+            {"device": "kitchen light", "brightness": "20%"},
+            {"on": False, "brightness_percent": 80},
+            "20",
+            ("lights.off", {"device": "kitchen light"}),
+        ),
+        (
+            "lights.color",
+            {"device": "kitchen light", "color": "red"},
+            {"on": True, "color_temp_kelvin": 2700},
+            "#FF0000",
+            ("lights.color", {"device": "kitchen light", "color": "2700 kelvin"}),
+        ),
+        (
+            "thermostat.set",
+            {"device": "thermostat", "temperature": "23"},
+            {"target_celsius": 19.5},
+            "23.0",
+            ("thermostat.set", {"device": "thermostat", "temperature": "19.5 degrees"}),
+        ),
+    ],
+)
+async def test_for_a_while_puts_a_level_colour_or_heating_back_as_last_reported(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+    fired: list[IntentRequest],
+    intent: str,
+    slots: dict[str, str],
+    reported: dict[str, object],
+    sent: str,
+    undo: tuple[str, dict[str, str]],
+) -> None:
+    runner, scheduler, clock = timed_runner
+    runner.home = Home(runner.loaded.config, clock=lambda: clock[0], states=lambda _: reported)
+    request = IntentRequest(intent, {**slots, "duration": "10 minutes"}, "... for 10 minutes")
+    turn = await runner.run_request(request)
+    assert turn.error_code is None, turn.reply
+    assert [c.payload for c in turn.commands] == [sent]
+    assert turn.reply.endswith("today at 6:40 pm.")
+    (item,) = scheduler.pending("action")
+    clock[0] = item.due
+    await scheduler.fire_due()
+    assert [(r.intent, r.slots) for r in fired] == [undo]
+
+
+async def test_for_a_while_without_a_reported_state_is_refused(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, _ = timed_runner
+    turn = await runner.run_request(
+        IntentRequest(
+            "thermostat.set",
+            {"device": "thermostat", "temperature": "23", "duration": "an hour"},
+            "set the heating to 23 for an hour",
+        )
+    )
+    assert turn.error_code == "state_unknown"
+    assert turn.reply.startswith("I don't know how the thermostat is set now")
+    assert turn.to_json()["commands"] == [] and scheduler.pending("action") == []
 
 
 async def test_for_a_while_with_the_broker_down_keeps_no_undo(

@@ -112,7 +112,7 @@ def test_a_command_said_for_later_has_its_time_tagged_before_or_after(seed: int)
 
 
 def test_device_commands_said_for_later_are_the_ones_the_turn_schedules() -> None:
-    from daemon.conversation import is_timed
+    from daemon.timed import is_timed
     from skills.base import IntentRequest
 
     for intent in LATER_INTENTS:
@@ -268,10 +268,20 @@ def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:
             ["O", "O", "O", "O", "O", "B-datetime"],
             [("datetime", "7 am")],
         ),
-        (  # nor when the number was tagged as something else
+        (  # nor when the number was tagged as something else: the two are one time
             "remind me in 7 pm",
             ["O", "O", "O", "B-duration", "B-datetime"],
-            [("duration", "7"), ("datetime", "pm")],
+            [("datetime", "7 pm")],
+        ),
+        (  # a time split between datetime and duration: one span, a duration if it reads so
+            "turn on the lamp for ten minutes",
+            ["O", "O", "O", "B-device", "O", "B-duration", "B-datetime"],
+            [("device", "lamp"), ("duration", "ten minutes")],
+        ),
+        (
+            "set the heating to 22 for an hour",
+            ["O", "O", "B-device", "O", "B-temperature", "O", "B-datetime", "B-duration"],
+            [("device", "heating"), ("temperature", "22"), ("duration", "an hour")],
         ),
         (  # two untagged words: not one name
             "lamp over there light",

@@ -118,6 +118,8 @@ def test_parse_when_recurring(text: str, rule: str, first: datetime, spoken: str
         *("", "call mom", "today at 2", "every so often", "on the 28th at 3 pm"),
         # A bare number: minutes, hours or o'clock? dateparser read "five" as May.
         *("five", "7", "in five", "in 5"),
+        # A lone article (the tagger cut "for | an | hour"): dateparser read a date in January.
+        *("a", "an", "the a"),
     ],
 )
 def test_parse_when_gives_none_for_no_time_or_a_past_one(text: str) -> None:

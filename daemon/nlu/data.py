@@ -28,7 +28,7 @@ LATER_INTENTS = frozenset(
     | {"thermostat.adjust", "curtains.open", "curtains.close", "curtains.position"}
 )
 """Device commands that may be said for later ("close the curtains at 9 pm"): the scheduler
-keeps them (daemon.conversation.is_timed)."""
+keeps them (daemon.timed.is_timed)."""
 TAGS: tuple[str, ...] = ("O", *(f"{prefix}-{slot}" for slot in SLOT_NAMES for prefix in ("B", "I")))
 
 

@@ -331,6 +331,12 @@ LISTS: dict[str, list[str]] = {
         "at midnight",
         "at sunset",
         "at {clock_time!} tonight",
+        # For a while: done now, undone when the time is up (daemon.timed.for_a_while).
+        "for {minutes!} minutes",
+        "for an hour",
+        "for half an hour",
+        "for {hours!} hours",
+        "for the next {minutes!} minutes",
     ],
     "hours": ["1", "2", "3", "one", "two", "three", "four", "an", "a", "half an", "24", "six"],
 }

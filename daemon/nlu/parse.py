@@ -22,6 +22,7 @@ from daemon.nlu.compound import (
 )
 from daemon.nlu.runtime import softmax
 from skills.base import INTENT_NAMES, NONE_INTENT
+from skills.when import parse_duration
 
 META_FILE = "meta.json"
 """Written by daemon.nlu.train (same name there); read here without importing torch."""
@@ -298,7 +299,9 @@ def spans_from_tags(
     """BIO word tags merged into spans (a stray I- starts one); edge punctuation trimmed.
 
     A name the tagger broke around one untagged word ("the living | room | lamp") is one span,
-    and a time's "am" or "pm" takes the number before it ("a timer for | 7 | am").
+    a time's "am" or "pm" takes the number before it ("a timer for | 7 | am"), and a time the
+    tagger split between `datetime` and `duration` ("for | ten | minutes", "for | an | hour")
+    is one span: a `duration` when it reads as one, else a `datetime` ("in | 7 pm").
     """
     runs: list[list[Any]] = []  # [slot, first word, last word]
     for index, tag in enumerate(tags):
@@ -327,6 +330,10 @@ def spans_from_tags(
             and _joins_a_name(_word(text, words, run[1] - 1))
         ):
             last[2] = run[2]
+        elif last is not None and {run[0], last[0]} == _TIME_SLOTS and run[1] == last[2] + 1:
+            last[2] = run[2]
+            joined = text[words[last[1]][0] : words[last[2]][1]]
+            last[0] = "duration" if parse_duration(joined) is not None else "datetime"
         else:
             merged.append(run)
     spans = [_trimmed(text, slot, words[first][0], words[last][1]) for slot, first, last in merged]
@@ -340,6 +347,7 @@ _NOT_IN_A_NAME = frozenset(
 )  # fmt: skip
 
 
+_TIME_SLOTS = frozenset({"datetime", "duration"})
 _MERIDIEM = re.compile(r"(?i)[ap]\.?m\.?")
 _CLOCK_NUMBER = re.compile(
     r"(?i)\d{1,2}(?::\d{2})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
