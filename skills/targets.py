@@ -232,6 +232,9 @@ def _fuzzy(
     if room is not None and any(device.room == room for _, device in scored):
         scored = [(score, device) for score, device in scored if device.room == room]
     if not scored:
+        elsewhere = _named_elsewhere(request, of_kind)
+        if elsewhere is not None:
+            return (elsewhere,)
         spoken = " ".join(spoken_words(device_text)) or device_text
         article = "any" if kind == "curtains" else "a"
         return Outcome(
@@ -241,6 +244,19 @@ def _fuzzy(
     best = max(score for score, _ in scored)
     close = [device for score, device in scored if score >= best - TIE_MARGIN]
     return (close[0],) if len(close) == 1 else choose(request, close)
+
+
+def _named_elsewhere(request: IntentRequest, of_kind: Sequence[Device]) -> Device | None:
+    """The one device of the kind named word for word elsewhere in what was said, when the
+    tagged name names nothing ("I can barely see the keyboard, desk lamp on please": the
+    tagger took "keyboard")."""
+    said = f" {' '.join(spoken_words(request.text))} "
+    named = [
+        device
+        for device in of_kind
+        if any(f" {' '.join(spoken_words(key))} " in said for key in (device.name, *device.aliases))
+    ]
+    return named[0] if len(named) == 1 else None
 
 
 def choose(request: IntentRequest, devices: Sequence[Device]) -> Outcome:

@@ -351,6 +351,13 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
         [("living room lamp", "brightness", 33)],
     ),
     (
+        "lights.on",
+        "I can barely see the keyboard, desk lamp on please",  # the tagger took "keyboard"
+        {"device": "keyboard"},
+        "The desk lamp is on.",
+        [("desk lamp", "power", True)],
+    ),
+    (
         "curtains.position",
         "can you open the curtains about a third",
         {"device": "curtains", "position": "a"},
@@ -385,6 +392,13 @@ REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
         "turn on the garden light",
         {"device": "garden light"},
         "I don't know a light called garden light.",
+        "no_such_device",
+    ),
+    (  # two lights named besides the one tagged: not a guess between them
+        "lights.on",
+        "the keyboard needs the desk lamp and the kitchen light on",
+        {"device": "keyboard"},
+        "I don't know a light called keyboard.",
         "no_such_device",
     ),
     (
