@@ -8,11 +8,16 @@ else where the wake word's score first rose, dips of up to wake.RISE_DIP_CHUNKS 
 the onset bridged), the same with no dip bridged (the start point before), and the command
 starting at the wake word's detection (as before that).
 
-    .venv/bin/python bench/command_start_bench.py          # about 2.5 minutes on 2 cores
+Then what the intent model makes of homevox's transcripts, for each model given (default: the
+configured one): the command understood as said (same intent as the whole command's text),
+nothing done, or a wrong action (another intent).
+
+    .venv/bin/python bench/command_start_bench.py [--model-dir DIR ...]   # about 3 minutes
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +32,10 @@ from daemon.asr import comparable_words, initial_prompt, load_transcriber  # noq
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
 from daemon.config import AsrConfig, load_config  # noqa: E402
 from daemon.listener import ListeningCore, UtteranceCaptured, load_listening_core  # noqa: E402
+from daemon.nlu.parse import IntentParser  # noqa: E402
+from daemon.nlu.paths import model_dir_for  # noqa: E402
 from daemon.wake import PHRASES, RecentChunks  # noqa: E402
+from skills.base import NONE_INTENT  # noqa: E402
 
 COMMANDS = [
     "what time is it",
@@ -35,6 +43,8 @@ COMMANDS = [
     "close the bedroom curtains",
     "set a timer for ten minutes",
     "dim the desk lamp to thirty percent",
+    "open the living room curtains",
+    "remind me to water the plants at six",
 ]
 VOICES = [("en-us", 140), ("en-us", 170), ("en", 140), ("en-gb", 160), ("en+f3", 160)]
 VOICES += [("en-us+m3", 150), ("en-gb-x-rp", 150)]
@@ -61,6 +71,8 @@ class Side:
     core: ListeningCore
     said: dict[str, list[str]] = field(default_factory=dict)
     heard: dict[str, list[str]] = field(default_factory=dict)
+    texts: dict[str, list[str]] = field(default_factory=dict)
+    """Transcripts as Whisper wrote them ("" where nothing was cut)."""
     cut: dict[str, int] = field(default_factory=dict)
     """Scenes where a command was cut at all (the wake word model missed the others)."""
 
@@ -89,6 +101,9 @@ def wake_word_left(said: str, heard: str, phrase: str) -> bool:
 
 
 def main() -> None:
+    args_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args_parser.add_argument("--model-dir", type=Path, action="append", default=[])
+    args = args_parser.parse_args()
     loaded = load_config(ROOT / "config.toml")
     config = loaded.config
     audio_config = config.audio.model_copy(update={"early_silence_seconds": 0.0})
@@ -120,7 +135,27 @@ def main() -> None:
                     side.cut[pause] = side.cut.get(pause, 0) + bool(cut)
                     side.said.setdefault(pause, []).append(comparable_words(command))
                     side.heard.setdefault(pause, []).append(comparable_words(text) or "-")
+                    side.texts.setdefault(pause, []).append(text)
     report(sides, PHRASES[config.wake.model])
+    for model_dir in args.model_dir or [model_dir_for(loaded)]:
+        parser = IntentParser.load(model_dir, config.intent.confidence_threshold, config.phrases)
+        understanding(sides["homevox"], parser, model_dir)
+
+
+def understanding(side: Side, parser: IntentParser, model_dir: Path) -> None:
+    """How many of the side's transcripts the model understands as said, leaves, or acts on
+    wrongly."""
+    print(f"\n## What the intent model makes of homevox's transcripts ({model_dir})\n")
+    print("| pause after 'hey jarvis' | understood as said | nothing done | wrong action |")
+    print("|---|---|---|---|")
+    meant = {c: parser.parse(c).intent for c in COMMANDS}
+    for pause in PAUSES:
+        said = [COMMANDS[i % len(COMMANDS)] for i in range(len(side.texts[pause]))]
+        got = [parser.parse(text).intent if text else NONE_INTENT for text in side.texts[pause]]
+        right = sum(g == meant[c] for c, g in zip(said, got, strict=True))
+        nothing = sum(g == NONE_INTENT for g in got)
+        wrong = len(got) - right - nothing
+        print(f"| {pause} | {right}/{len(got)} | {nothing} | {wrong} |")
 
 
 def report(sides: dict[str, Side], phrase: str) -> None:

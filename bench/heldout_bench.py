@@ -42,9 +42,14 @@ acted on as another intent) and every miss (an in-scope row answered `none`). Th
 runs through a whole turn, dry (bench/turn_effects.py), which is what a user lives with: how
 many `none` rows would change something (a command sent, a timer or reminder set or
 cancelled), and how many commands that should change something did.
+`--first-word-lost` measures instead what becomes of the in-scope rows when their first word
+is lost, as Whisper hears a command said straight after the wake word ("on the kitchen
+light", "the bedroom curtains"): carried out as meant, nothing done (the safe answer when what
+is left does not say what to do), or a wrong action.
 Measuring only: nothing here asserts or tunes.
 
     .venv/bin/python bench/heldout_bench.py [--data PATH] [--model-dir DIR] [--threshold 0.6]
+        [--first-word-lost]
 """
 
 from __future__ import annotations
@@ -175,12 +180,36 @@ async def all_effects(
     return [await turn_effects(loaded, parser, row.text, parsed) for row, parsed in pairs]
 
 
+def without_first_word(rows: list[Row]) -> list[Row]:
+    """The in-scope rows of three words or more, each without its first word."""
+    return [
+        Row(" ".join(row.text.split()[1:]), row.intent, {}, row.also)
+        for row in rows
+        if row.intent != NONE_INTENT and len(row.text.split()) >= 3
+    ]
+
+
+def first_word_lost_report(rows: list[Row], answers: list[Answer]) -> None:
+    pairs = list(zip(rows, answers, strict=True))
+    right = sum(a.intent == r.intent for r, a in pairs)
+    nothing = sum(not a.acted for _, a in pairs)
+    wrong = [(r, a) for r, a in pairs if is_wrong_action(r, a)]
+    print(f"\nfirst word lost: {len(rows)} in-scope rows of three words or more")
+    print(f"  understood as meant  {right}")
+    print(f"  nothing done         {nothing}")
+    print(f"  wrong action         {len(wrong)}")
+    listing("WRONG ACTIONS", wrong)
+
+
 def main() -> int:
     args_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args_parser.add_argument("--data", type=Path, default=DATA, help="default: %(default)s")
     args_parser.add_argument("--model-dir", type=Path, default=None)
     args_parser.add_argument(
         "--threshold", type=float, default=None, help="default: [intent] confidence_threshold"
+    )
+    args_parser.add_argument(
+        "--first-word-lost", action="store_true", help="the in-scope rows without their first word"
     )
     args = args_parser.parse_args()
     loaded = load_config(ROOT / "config.toml")
@@ -190,8 +219,14 @@ def main() -> int:
     )
     parser = IntentParser.load(model_dir, threshold, loaded.config.phrases)
     rows = load_rows(args.data)
+    if args.first_word_lost:
+        rows = without_first_word(rows)
     results = parser.parse_many([row.text for row in rows])
     answers = [answer_of(result, row.intent) for result, row in zip(results, rows, strict=True)]
+    if args.first_word_lost:
+        print(f"held-out phrasings ({args.data.name}), model {model_dir}, threshold {threshold}")
+        first_word_lost_report(rows, answers)
+        return 0
     pairs = list(zip(rows, answers, strict=True))
 
     in_scope = [(r, a) for r, a in pairs if r.intent != NONE_INTENT]
