@@ -20,10 +20,27 @@ TIME_SLOTS = ("datetime", "duration")
 
 
 def is_timed(request: IntentRequest) -> bool:
-    """A device command for later: "at 7 pm close the curtains", "lights off in 20 minutes"."""
-    return request.intent.startswith(DEVICE_INTENTS) and any(
-        request.slots.get(s) for s in TIME_SLOTS
+    """A device command for later: "at 7 pm close the curtains", "lights off in 20 minutes".
+
+    Not one whose time only says it is for now on ("put the thermostat on 19 for the night",
+    "lights on for now"): that is done now, with no undo promised.
+    """
+    spoken = [request.slots.get(s, "").strip() for s in TIME_SLOTS]
+    return (
+        request.intent.startswith(DEVICE_INTENTS)
+        and any(spoken)
+        and not any(_from_now_on(text, request.text) for text in spoken if text)
     )
+
+
+_FROM_NOW_ON = re.compile(
+    r"(?i)\b(?:for (?:the night|tonight|now|the moment|the time being)|overnight)\b"
+)
+
+
+def _from_now_on(spoken: str, said: str) -> bool:
+    """Whether the time slot `spoken` lies inside a "for the night" of `said`."""
+    return any(spoken.lower() in match.group().lower() for match in _FROM_NOW_ON.finditer(said))
 
 
 async def schedule(

@@ -259,6 +259,29 @@ async def test_for_a_while_puts_a_level_colour_or_heating_back_as_last_reported(
     assert [(r.intent, r.slots) for r in fired] == [undo]
 
 
+@pytest.mark.parametrize(
+    ("slots", "text"),
+    [
+        ({"datetime": "for the night"}, "put the thermostat on 19 for the night"),
+        ({"datetime": "overnight"}, "keep the thermostat on 19 overnight"),
+        ({"datetime": "the"}, "set the thermostat to 19 for the time being"),  # tagger's cut
+    ],
+)
+async def test_a_time_that_only_says_from_now_on_is_done_now_with_no_undo(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+    slots: dict[str, str],
+    text: str,
+) -> None:
+    runner, scheduler, _ = timed_runner
+    request = IntentRequest(
+        "thermostat.set", {"device": "thermostat", "temperature": "19", **slots}, text
+    )
+    turn = await runner.run_request(request)
+    assert (turn.error_code, turn.reply) == (None, "The thermostat is set to 19 degrees.")
+    assert [c.device for c in turn.commands] == ["thermostat"]
+    assert scheduler.pending("action") == []
+
+
 async def test_for_a_while_without_a_reported_state_is_refused(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:
