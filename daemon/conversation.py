@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -113,6 +114,25 @@ _NOT_ASKED = re.compile(
     r"|\b(?:i'll|i will|i'm going to|i am going to) (?:turn|switch|put|open|close|dim|set|shut|do)"
     r"\b[^,.;]*\bmyself\b"
 )
+
+
+_SWITCHING = frozenset({"lights.on", "lights.off", "curtains.open", "curtains.close"})
+_POINTING = frozenset({"the", "my", "our", "all", "both", "every", "any"})
+
+
+def as_state_question(request: IntentRequest) -> IntentRequest:
+    """ "the hall light on?", "blinds closed?": a switching command said as a question that
+    starts at the device (its "is" lost after the wake word, or never said) asks how the
+    device is; switching it would be a guess. Anything else is returned as it is."""
+    if request.intent not in _SWITCHING or not request.text.rstrip().endswith("?"):
+        return request
+    words = _normalise(request.text).split()
+    named = [_normalise(request.slots.get(slot, "")) for slot in ("device", "room")]
+    if words and (
+        words[0] in _POINTING or any(name.startswith(words[0]) for name in named if name)
+    ):
+        return replace(request, intent="devices.state")
+    return request
 
 
 def declined(request: IntentRequest) -> Outcome | None:

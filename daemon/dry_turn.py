@@ -44,6 +44,7 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
     skill handles it."""
     from daemon.turn_result import TurnResult
 
+    request = conversation.as_state_question(request)
     handler = runner.handlers.get(request.intent)
     if handler is None:
         return None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from daemon.conversation import DEVICE_INTENTS, describe_action, join_names
 from daemon.events import ActionScheduled
-from skills.base import DeviceAction, Handler, IntentRequest, Outcome, SkillContext
+from skills.base import DeviceAction, Handler, IntentRequest, Outcome, Question, SkillContext
 
 if TYPE_CHECKING:
     from daemon.turn_result import TurnResult
@@ -128,13 +128,17 @@ RESTORED = frozenset({"lights.brightness", "lights.color", "thermostat.set", "th
 """Commands that can be done for a while by putting each device back as it last reported
 itself ("set the heating to 23 for an hour": back to the 20 degrees it was set to)."""
 FOR_A_WHILE_MAX = timedelta(hours=24)
+_A_WHILE = re.compile(
+    r"(?i)\bfor (?:a (?:little |short )?while|a bit|a little|some time|a few minutes|a moment)\b"
+)
+"""A while of no length said: how long is asked back."""
 
 
 def for_a_while(request: IntentRequest) -> bool:
     """ "turn on the porch light for ten minutes": its time says how long, not when."""
     spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
-    if re.match(r"(?i)for\b", spoken):  # the tagger took "for" into the slot
-        return True
+    if re.match(r"(?i)for\b", spoken) or _A_WHILE.search(request.text):
+        return True  # the tagger took "for" into the slot, or how long was asked back
     pattern = rf"\bfor (?:the next |another )?{re.escape(spoken)}"
     return bool(spoken) and re.search(pattern, request.text, re.IGNORECASE) is not None
 
@@ -164,6 +168,9 @@ def plan_for_a_while(
     now_request, outcome = checked
     spoken = request.slots.get("duration") or request.slots.get("datetime") or ""
     length = parse_duration(spoken)
+    if length is None and _A_WHILE.search(request.text):
+        question = Question(kind="choose", pending=now_request, slot="duration")
+        return Outcome("For how long?", question=question, error_code="missing_duration")
     if length is None or length <= timedelta(0) or length > FOR_A_WHILE_MAX:
         return Outcome(f"I didn't catch for how long ({spoken}).", error_code="bad_time")
     now = context.home.now()

@@ -175,6 +175,7 @@ class TurnRunner:
         result = TurnResult(text=request.text)
         result.intents.append(IntentRecognized(request.intent, confidence, dict(request.slots)))
         result.events.append(result.intents[0])
+        request = conversation.as_state_question(request)
         handler = self.handlers.get(request.intent)
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")

@@ -282,6 +282,68 @@ async def test_a_time_that_only_says_from_now_on_is_done_now_with_no_undo(
     assert scheduler.pending("action") == []
 
 
+async def test_a_while_of_no_length_asks_how_long_then_undoes_after_the_answer(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+    fired: list[IntentRequest],
+) -> None:
+    runner, scheduler, clock = timed_runner
+    reported = {"on": True, "color_temp_kelvin": 2700}
+    runner.home = Home(runner.loaded.config, clock=lambda: clock[0], states=lambda _: reported)
+    slots = {"device": "kitchen light", "color": "blue", "datetime": "a"}  # the tagger's cut
+    asked = await runner.run_request(
+        IntentRequest("lights.color", slots, "turn the kitchen light blue for a while")
+    )
+    assert (asked.reply, asked.error_code) == ("For how long?", "missing_duration")
+    assert asked.to_json()["commands"] == [] and scheduler.pending("action") == []
+    answered = await runner.run_text("ten minutes")
+    assert answered.error_code is None, answered.reply
+    assert [c.payload for c in answered.commands] == ["#0000FF"]
+    (item,) = scheduler.pending("action")
+    assert item.due == datetime(2026, 10, 24, 18, 40, tzinfo=BERLIN)
+    clock[0] = item.due
+    await scheduler.fire_due()
+    assert [(r.intent, r.slots) for r in fired] == [
+        ("lights.color", {"device": "kitchen light", "color": "2700 kelvin"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "slots", "intent"),
+    [
+        ("the hall light on?", {"device": "hall light"}, "devices.state"),
+        ("Hall light on?", {"device": "hall light"}, "devices.state"),
+        ("all the lights off?", {"device": "all the lights"}, "devices.state"),
+        ("The bedroom blinds open?", {"device": "bedroom blinds"}, "devices.state"),
+        # a command said with a question mark is still a command
+        ("Could you turn the hall light on?", {"device": "hall light"}, "lights.on"),
+        ("turn the hall light on?", {"device": "hall light"}, "lights.on"),
+        ("the hall light on", {"device": "hall light"}, "lights.on"),
+    ],
+)
+def test_a_switching_command_said_as_a_question_from_its_device_asks_the_state(
+    text: str, slots: dict[str, str], intent: str
+) -> None:
+    from daemon.conversation import as_state_question
+
+    heard = "curtains.open" if "blinds" in text else "lights.off" if "off" in text else "lights.on"
+    request = IntentRequest(heard, slots, text)
+    expected = heard if intent != "devices.state" else intent
+    assert as_state_question(request).intent == expected
+
+
+async def test_the_hall_light_on_as_a_question_answers_and_sends_nothing(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, _, clock = timed_runner
+    runner.home = Home(runner.loaded.config, clock=lambda: clock[0], states=lambda _: {"on": False})
+    turn = await runner.run_request(
+        IntentRequest("lights.on", {"device": "hall light"}, "the hall light on?")
+    )
+    assert turn.error_code is None
+    assert turn.to_json()["commands"] == []
+    assert turn.reply == "No, it's off."
+
+
 async def test_for_a_while_without_a_reported_state_is_refused(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:
