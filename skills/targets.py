@@ -101,7 +101,9 @@ def _find(
         if everything and room is None:
             return tuple(of_kind) or _nothing_there(kind, None)
         return _in_room(request, of_kind, kind, room, home, explicit_room=room is not None)
-    exact = _exact(words, home.devices)
+    # "all the curtains" is every curtain, even where "curtains" is one device's alias.
+    generic_only = everything and all(kind_of_words([word]) for word in words)
+    exact = None if generic_only else _exact(words, home.devices)
     if exact is not None:
         if kind is not None and exact.kind != kind:
             negated = "aren't" if be([exact]) == "are" else "isn't"
@@ -249,12 +251,17 @@ def _fuzzy(
 def _named_elsewhere(request: IntentRequest, of_kind: Sequence[Device]) -> Device | None:
     """The one device of the kind named word for word elsewhere in what was said, when the
     tagged name names nothing ("I can barely see the keyboard, desk lamp on please": the
-    tagger took "keyboard")."""
+    tagger took "keyboard"). Only names of two words or more: a one-word alias is a common
+    word ("these curtains")."""
     said = f" {' '.join(spoken_words(request.text))} "
+    keys = {
+        device.name: [" ".join(spoken_words(key)) for key in (device.name, *device.aliases)]
+        for device in of_kind
+    }
     named = [
         device
         for device in of_kind
-        if any(f" {' '.join(spoken_words(key))} " in said for key in (device.name, *device.aliases))
+        if any(" " in key and f" {key} " in said for key in keys[device.name])
     ]
     return named[0] if len(named) == 1 else None
 

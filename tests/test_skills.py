@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -1031,3 +1032,27 @@ def test_all_with_a_singular_noun_is_a_name_not_every_device(
     slots = {"device": device} if device else {}
     outcome = run("lights.on", text, **slots)
     assert sorted(name for name, _, _ in sent(outcome)) == sorted(expected)
+
+
+def test_a_one_word_alias_is_a_common_word_for_all_and_for_names_found_elsewhere() -> None:
+    """The example config gives the living room curtains the alias "curtains"."""
+    devices = tuple(
+        replace(d, aliases=("curtains",)) if d.name == "living room curtains" else d
+        for d in DEVICES
+    )
+    home = FakeHome(devices=devices)
+    every = run("curtains.close", "close all the curtains", home, device="all the curtains")
+    assert sent(every) == [
+        ("living room curtains", "cover", "close"),
+        ("bedroom blinds", "cover", "close"),
+    ]
+    assert sent(run("curtains.close", "close the curtains", home, device="curtains")) == [
+        ("living room curtains", "cover", "close")
+    ]
+    wished = run(
+        "curtains.stop",
+        "someday I'd like proper wooden shutters instead of these curtains",
+        home,
+        device="wooden shutters",
+    )
+    assert (wished.error_code, sent(wished)) == ("no_such_device", [])
