@@ -10,7 +10,9 @@ starting at the wake word's detection (as before that).
 
 Then what the intent model makes of homevox's transcripts, for each model given (default: the
 configured one): the command understood as said (same intent as the whole command's text),
-nothing done, or a wrong action (another intent).
+nothing done, or a wrong action (another intent); alone, and as the daemon hears them (a
+command not understood is heard again with the 0.15 s before it, UtteranceCaptured.lead, and
+taken when understood with HEARD_AGAIN_MIN_CONFIDENCE).
 
     .venv/bin/python bench/command_start_bench.py [--model-dir DIR ...]   # about 3 minutes
 """
@@ -18,6 +20,8 @@ nothing done, or a wrong action (another intent).
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +32,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from daemon.asr import comparable_words, initial_prompt, load_transcriber  # noqa: E402
+from daemon.asr import Transcriber, comparable_words, initial_prompt, load_transcriber  # noqa: E402
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
 from daemon.config import AsrConfig, load_config  # noqa: E402
 from daemon.listener import ListeningCore, UtteranceCaptured, load_listening_core  # noqa: E402
 from daemon.nlu.parse import IntentParser  # noqa: E402
 from daemon.nlu.paths import model_dir_for  # noqa: E402
+from daemon.turn import HEARD_AGAIN_MIN_CONFIDENCE  # noqa: E402
 from daemon.wake import PHRASES, RecentChunks  # noqa: E402
 from skills.base import NONE_INTENT  # noqa: E402
 
@@ -46,6 +51,7 @@ COMMANDS = [
     "open the living room curtains",
     "remind me to water the plants at six",
 ]
+NEAR_MISS = ROOT / "bench" / "near_miss_phrasings_2.jsonl"
 VOICES = [("en-us", 140), ("en-us", 170), ("en", 140), ("en-gb", 160), ("en+f3", 160)]
 VOICES += [("en-us+m3", 150), ("en-gb-x-rp", 150)]
 PAUSES = ["none", "0.1 s", "0.25 s", "comma"]
@@ -73,6 +79,8 @@ class Side:
     heard: dict[str, list[str]] = field(default_factory=dict)
     texts: dict[str, list[str]] = field(default_factory=dict)
     """Transcripts as Whisper wrote them ("" where nothing was cut)."""
+    with_lead: dict[str, list[str]] = field(default_factory=dict)
+    """The same heard with the lead in front ("" where there was none)."""
     cut: dict[str, int] = field(default_factory=dict)
     """Scenes where a command was cut at all (the wake word model missed the others)."""
 
@@ -136,26 +144,95 @@ def main() -> None:
                     side.said.setdefault(pause, []).append(comparable_words(command))
                     side.heard.setdefault(pause, []).append(comparable_words(text) or "-")
                     side.texts.setdefault(pause, []).append(text)
+                    again = (
+                        heard_with_lead(transcriber, prompt, cut[0])
+                        if cut and side is sides["homevox"]
+                        else ""
+                    )
+                    side.with_lead.setdefault(pause, []).append(again)
     report(sides, PHRASES[config.wake.model])
+    talk = out_of_scope_talk(sides["homevox"].core, transcriber, prompt)
     for model_dir in args.model_dir or [model_dir_for(loaded)]:
         parser = IntentParser.load(model_dir, config.intent.confidence_threshold, config.phrases)
         understanding(sides["homevox"], parser, model_dir)
+        talk_report(talk, parser)
+
+
+def heard_with_lead(transcriber: Transcriber, prompt: str, cut: UtteranceCaptured) -> str:
+    """The command heard again with its lead in front ("" when it has none)."""
+    if not len(cut.lead):
+        return ""
+    return transcriber.transcribe(np.concatenate([cut.lead, cut.audio]), prompt).text
+
+
+def out_of_scope_talk(
+    core: ListeningCore, transcriber: Transcriber, prompt: str
+) -> list[tuple[str, str]]:
+    """40 `none` rows of bench/near_miss_phrasings_2.jsonl said straight after "hey jarvis"
+    (voices in turn): each cut's transcript, alone and heard with its lead."""
+    rows = [json.loads(line) for line in NEAR_MISS.read_text(encoding="utf-8").splitlines()]
+    talk = [row["text"] for row in rows if row.get("intent") == NONE_INTENT]
+    heard = []
+    silence = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    for number, text in enumerate(random.Random(3).sample(talk, 40)):
+        voice, speed = VOICES[number % len(VOICES)]
+        scene = np.concatenate([silence, spoken(text, voice, speed, "none"), silence, silence])
+        core.reset()
+        cut = [e for start in range(0, len(scene), 1280)
+               for e in core.feed(scene[start : start + 1280], 0.0)
+               if isinstance(e, UtteranceCaptured)]  # fmt: skip
+        if cut:
+            alone = transcriber.transcribe(cut[0].audio, prompt).text
+            heard.append((alone, heard_with_lead(transcriber, prompt, cut[0])))
+    return heard
+
+
+def talk_report(talk: list[tuple[str, str]], parser: IntentParser) -> None:
+    alone = [intent_of(parser, text) for text, _ in talk]
+    daemon = [
+        intent_of(parser, again, HEARD_AGAIN_MIN_CONFIDENCE) if got == NONE_INTENT else got
+        for got, (_, again) in zip(alone, talk, strict=True)
+    ]
+    print(
+        f"\nOut-of-scope talk said straight after the wake word: {len(talk)} of 40 cut; "
+        f"taken for a command alone {sum(g != NONE_INTENT for g in alone)}, "
+        f"as the daemon hears it {sum(g != NONE_INTENT for g in daemon)}"
+    )
 
 
 def understanding(side: Side, parser: IntentParser, model_dir: Path) -> None:
     """How many of the side's transcripts the model understands as said, leaves, or acts on
     wrongly."""
     print(f"\n## What the intent model makes of homevox's transcripts ({model_dir})\n")
-    print("| pause after 'hey jarvis' | understood as said | nothing done | wrong action |")
-    print("|---|---|---|---|")
+    print(
+        "| pause after 'hey jarvis' | understood as said | nothing done | wrong action "
+        "| the same heard again with the lead when not understood |"
+    )
+    print("|---|---|---|---|---|")
     meant = {c: parser.parse(c).intent for c in COMMANDS}
     for pause in PAUSES:
         said = [COMMANDS[i % len(COMMANDS)] for i in range(len(side.texts[pause]))]
-        got = [parser.parse(text).intent if text else NONE_INTENT for text in side.texts[pause]]
-        right = sum(g == meant[c] for c, g in zip(said, got, strict=True))
-        nothing = sum(g == NONE_INTENT for g in got)
-        wrong = len(got) - right - nothing
-        print(f"| {pause} | {right}/{len(got)} | {nothing} | {wrong} |")
+        alone = [intent_of(parser, text) for text in side.texts[pause]]
+        daemon = [
+            intent_of(parser, again, HEARD_AGAIN_MIN_CONFIDENCE) if got == NONE_INTENT else got
+            for got, again in zip(alone, side.with_lead[pause], strict=True)
+        ]
+        cells = []
+        for got in (alone, daemon):
+            right = sum(g == meant[c] for c, g in zip(said, got, strict=True))
+            nothing = sum(g == NONE_INTENT for g in got)
+            cells.append(f"{right}/{len(got)} | {nothing} | {len(got) - right - nothing}")
+        print(f"| {pause} | {cells[0]} | {cells[1].replace(' | ', ', ')} |")
+
+
+def intent_of(parser: IntentParser, text: str, min_confidence: float = 0.0) -> str:
+    """The first in-scope intent of `text` (NONE_INTENT when none is understood, or less
+    sure than `min_confidence`)."""
+    commands = parser.parse(text).commands if text else ()
+    understood = [c for c in commands if c.intent != NONE_INTENT]
+    if not understood or min(c.confidence for c in understood) < min_confidence:
+        return NONE_INTENT
+    return understood[0].intent
 
 
 def report(sides: dict[str, Side], phrase: str) -> None:

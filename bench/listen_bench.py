@@ -234,7 +234,7 @@ def live_idle_cpu(seconds: float) -> None:
         core = load_listening_core(AudioConfig(), WakeConfig(model="hey_jarvis"))
         microphone = Microphone(AudioConfig(), block_samples=block_samples)
 
-        async def on_utterance(audio: Audio) -> None:
+        async def on_utterance(audio: Audio, lead: Audio) -> None:
             return None
 
         task = asyncio.create_task(Listener(core, on_utterance).run(microphone.blocks()))

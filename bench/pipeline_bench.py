@@ -594,7 +594,7 @@ async def idle_cpu(pipe: Pipeline, seconds: float, paced_seconds: float) -> None
             await asyncio.sleep(max(0.0, began + (index + 1) * 0.08 - time.monotonic()))
             yield audio[offset : offset + BLOCK_SAMPLES]
 
-    async def on_utterance(_audio: Audio) -> None:
+    async def on_utterance(_audio: Audio, _lead: Audio) -> None:
         raise AssertionError("noise was taken for a command")
 
     cpu, wall = time.process_time(), time.monotonic()

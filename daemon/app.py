@@ -197,10 +197,10 @@ class Daemon:
             self._failure = HomevoxError("listener_failed", f"listening failed: {error}")
         self._stop.set()
 
-    async def _on_utterance(self, audio: Any) -> None:
+    async def _on_utterance(self, audio: Any, lead: Any) -> None:
         assert self.runner is not None
         async with self._turn_lock:
-            result = await self.runner.run_audio(audio)
+            result = await self.runner.run_audio(audio, lead)
         await self._conclude(result)
 
     async def _on_continuation(self, audio: Any) -> None:

@@ -119,7 +119,7 @@ async def _run_file(
                 continue
             listening_ms = stopwatch.lap()
             started = time.perf_counter()
-            result = await runner.run_audio(event.audio)
+            result = await runner.run_audio(event.audio, event.lead)
             turn = result.to_json()
             turn["timings_ms"] = {
                 **{stage: round(ms, 1) for stage, ms in listening_ms.items()},

@@ -48,13 +48,14 @@ Speculate = Callable[[Audio], Awaitable[Turn | None]]
 
 class Listener:
     """The listener task: feeds blocks to a ListeningCore off the event loop and hands each
-    captured command to `on_utterance`, one at a time, while listening goes on (a slow turn
-    never makes the capture queue overflow)."""
+    captured command to `on_utterance` (its audio, and the lead before it: see
+    UtteranceCaptured.lead), one at a time, while listening goes on (a slow turn never makes
+    the capture queue overflow)."""
 
     def __init__(
         self,
         core: ListeningCore,
-        on_utterance: Callable[[Audio], Awaitable[None]],
+        on_utterance: Callable[[Audio, Audio], Awaitable[None]],
         on_event: Callable[[ListenerEvent], None] | None = None,
         speculate: Speculate | None = None,
         on_continuation: Callable[[Audio], Awaitable[None]] | None = None,
@@ -114,11 +115,13 @@ class Listener:
         elif isinstance(event, SpeechResumed | UtteranceCaptured):
             self._drop_speculation()
         if isinstance(event, UtteranceCaptured) and event.reason != "early":
-            audio = event.audio
-            handle = self._on_utterance
-            if event.trigger == "continuation" and self._on_continuation is not None:
-                handle = self._on_continuation
-            self._enqueue(lambda: handle(audio), waiting)
+            audio, lead = event.audio, event.lead
+            continuation = self._on_continuation
+            if event.trigger == "continuation" and continuation is not None:
+                self._enqueue(lambda: continuation(audio), waiting)
+            else:
+                handle = self._on_utterance
+                self._enqueue(lambda: handle(audio, lead), waiting)
 
     def _enqueue(self, turn: Turn, waiting: asyncio.Queue[Turn | None]) -> None:
         if waiting.qsize() >= MAX_WAITING_COMMANDS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 COMMAND_START_SECONDS = 5.0
 """After the wake word, how long the command may take to begin before we go back to waiting."""
+LEAD_SECONDS = 0.15
+"""Audio kept from just before a command cut straight after the wake word: heard again with
+it when the command alone was not understood (its first word may have run into the wake
+word; daemon.turn.TurnRunner.run_audio)."""
+_HEAD = 400
+"""Samples of a replay compared with the command's start (25 ms)."""
 
 Trigger = Literal["wake_word", "follow_up", "continuation", "always"]
 """continuation: speech just after a command ended early, heard only as the rest of it."""
@@ -70,6 +76,9 @@ class UtteranceCaptured:
     """time.monotonic() estimate of the end of speech."""
     captured_monotonic: float
     """time.monotonic() when the endpointer decided (speech end + silence_seconds + processing)."""
+    lead: Audio = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """LEAD_SECONDS of audio from right before `audio`, when the command was cut from the
+    audio replayed after the wake word (empty when it began later, or without a wake word)."""
 
 
 ListenerEvent = (
@@ -81,6 +90,9 @@ ListenerEvent = (
     | CommandTimedOut
     | UtteranceCaptured
 )
+
+
+_NO_LEAD: tuple[Audio, Audio] = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
 
 
 class ListeningCore:
@@ -98,6 +110,8 @@ class ListeningCore:
         self._pending = np.zeros(0, dtype=np.float32)
         self._consumed = 0
         """Samples routed so far: the stream clock."""
+        self._lead: tuple[Audio, Audio] = _NO_LEAD
+        """The lead of the command after the wake word, and the head of its replay."""
         self._trigger: Trigger | None = None if wake else "always"
         self._deadline_seconds: float | None = None
         self._follow_up_request: float | None = None
@@ -203,6 +217,7 @@ class ListeningCore:
         self._deadline_seconds = self.stream_seconds + COMMAND_START_SECONDS
 
     def _back_to_waiting(self) -> None:
+        self._lead = _NO_LEAD
         if self._wake is None:
             self._trigger = "always"
             self._deadline_seconds = None
@@ -242,6 +257,8 @@ class ListeningCore:
         self._recent.clear()
         replay = after_wake_word(self._vad, self._speech_threshold, recent, score_end)
         self.vad_seconds += time.perf_counter() - started
+        before = recent[: len(recent) - len(replay)]
+        self._lead = (before[-int(LEAD_SECONDS * SAMPLE_RATE) :].copy(), replay[:_HEAD].copy())
         return replay
 
     def _listen_for_command(
@@ -273,7 +290,14 @@ class ListeningCore:
     def _captured(
         self, event: UtteranceEnded, trigger: Trigger, arrived: float, end_seconds: float
     ) -> UtteranceCaptured:
+        lead, head = self._lead
+        self._lead = _NO_LEAD
+        # The lead joins the command only where the command starts where the replay did.
+        joined = (
+            trigger == "wake_word" and len(head) and np.array_equal(event.audio[: len(head)], head)
+        )
         return UtteranceCaptured(
+            lead=lead if joined else _NO_LEAD[0],
             audio=event.audio,
             reason=event.reason,
             trigger=trigger,

@@ -57,7 +57,10 @@ class Running:
         self.microphone = microphone
         self.commands: asyncio.Queue[Audio] = asyncio.Queue()
         self._blocks = microphone.blocks()
-        self._task = asyncio.create_task(Listener(core, self.commands.put).run(self._blocks))
+        self._task = asyncio.create_task(Listener(core, self._put).run(self._blocks))
+
+    async def _put(self, command: Audio, lead: Audio) -> None:
+        await self.commands.put(command)
 
     async def next_command(self) -> Audio:
         return await asyncio.wait_for(self.commands.get(), timeout=WAIT_SECONDS)
@@ -177,7 +180,7 @@ async def test_no_device_falls_back_to_the_announced_demo(
     source.realtime = False
     commands: list[Audio] = []
 
-    async def collect(audio: Audio) -> None:
+    async def collect(audio: Audio, lead: Audio) -> None:
         commands.append(audio)
 
     await asyncio.wait_for(Listener(core, collect).run(source.blocks()), timeout=120)

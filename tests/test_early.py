@@ -309,9 +309,9 @@ async def listen(
     async def on_result(result: TurnResult) -> None:
         results.append(result)
 
-    async def on_utterance(utterance: Audio) -> None:
+    async def on_utterance(utterance: Audio, lead: Audio) -> None:
         async with lock:
-            results.append(await home.runner.run_audio(utterance))
+            results.append(await home.runner.run_audio(utterance, lead))
 
     continuation = Continuation(home.runner, needs_wake_word=wake_word)
 

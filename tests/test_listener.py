@@ -167,7 +167,7 @@ async def test_listener_task_hands_each_command_to_the_callback() -> None:
     received: list[Audio] = []
     seen: list[ListenerEvent] = []
 
-    async def on_utterance(utterance: Audio) -> None:
+    async def on_utterance(utterance: Audio, lead: Audio) -> None:
         received.append(utterance)
 
     async def blocks() -> AsyncIterator[Audio]:
@@ -201,7 +201,7 @@ async def test_listening_goes_on_while_a_turn_runs_and_turn_errors_end_it() -> N
             if len(captured_while_busy) == 2:
                 first_turn_may_end.set()
 
-    async def slow_turn(utterance: Audio) -> None:
+    async def slow_turn(utterance: Audio, lead: Audio) -> None:
         nonlocal turns
         await first_turn_may_end.wait()  # the second command is captured meanwhile
         turns += 1
@@ -214,7 +214,7 @@ async def test_listening_goes_on_while_a_turn_runs_and_turn_errors_end_it() -> N
     await asyncio.wait_for(Listener(core, slow_turn, on_event).run(blocks()), timeout=60)
     assert captured_while_busy == [0, 0] and turns == 2
 
-    async def failing_turn(utterance: Audio) -> None:
+    async def failing_turn(utterance: Audio, lead: Audio) -> None:
         raise RuntimeError("turn failed")
 
     with pytest.raises(RuntimeError, match="turn failed"):
