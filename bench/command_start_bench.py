@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 from daemon.asr import Transcriber, comparable_words, initial_prompt, load_transcriber  # noqa: E402
 from daemon.audio_io import SAMPLE_RATE, Audio, espeak  # noqa: E402
 from daemon.config import AsrConfig, load_config  # noqa: E402
+from daemon.hear_again import HEARD_AGAIN_MIN_CONFIDENCE  # noqa: E402
 from daemon.listener import ListeningCore, UtteranceCaptured, load_listening_core  # noqa: E402
 from daemon.nlu.parse import IntentParser  # noqa: E402
 from daemon.nlu.paths import model_dir_for  # noqa: E402
-from daemon.turn import HEARD_AGAIN_MIN_CONFIDENCE  # noqa: E402
 from daemon.wake import PHRASES, RecentChunks  # noqa: E402
 from skills.base import NONE_INTENT  # noqa: E402
 

@@ -26,6 +26,7 @@ from daemon.events import (
     ReplyDecided,
     TextTranscribed,
 )
+from daemon.hear_again import heard_again
 from daemon.home import Home
 from daemon.stages import handler_table, load_asr_stage, load_parser
 from daemon.turn_result import TurnResult
@@ -47,10 +48,6 @@ if TYPE_CHECKING:
     from daemon.nlu.parse import IntentParser, ParseResult
 
 log = logging.getLogger(__name__)
-HEARD_AGAIN_MIN_CONFIDENCE = 0.9
-"""A command heard again with its lead must be this sure: out-of-scope speech said straight
-after the wake word was taken for a command 3 more times in 32 at the usual threshold, once
-at 0.9 (an answer), while 6 of 7 first words recovered were still understood."""
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
 BROKER_DOWN = "I can't reach the MQTT broker, so nothing was changed."
@@ -153,32 +150,14 @@ class TurnRunner:
             return result
         parsed = None
         if lead is not None and len(lead) and self.parser is not None and not self.asks:
-            transcript, parsed, again_ms = await self._with_lead(transcript, audio, lead)
+            transcript, parsed, again_ms = await heard_again(
+                self.transcribe, self.parser, transcript, audio, lead
+            )
             asr_ms += again_ms
         result = await self.run_text(transcript.text, parsed=parsed)
         result.timings_ms = {"asr": asr_ms, **result.timings_ms}
         result.events.insert(0, TextTranscribed(transcript.text, accepted=True))
         return result
-
-    async def _with_lead(
-        self, transcript: Transcript, audio: np.ndarray, lead: np.ndarray
-    ) -> tuple[Transcript, ParseResult, float]:
-        """The transcript and its parse; heard again with `lead` in front when nothing in it
-        was understood and the second hearing is, with HEARD_AGAIN_MIN_CONFIDENCE (with the
-        extra ASR time, ms)."""
-        from numpy import concatenate
-
-        assert self.parser is not None
-        parsed = await asyncio.to_thread(self.parser.parse, transcript.text)
-        if any(command.intent != NONE_INTENT for command in parsed.commands):
-            return transcript, parsed, 0.0
-        again, again_ms = await self.transcribe(concatenate([lead, audio]))
-        reparsed = await asyncio.to_thread(self.parser.parse, again.text)
-        understood = [c.confidence for c in reparsed.commands if c.intent != NONE_INTENT]
-        if again.accepted and understood and min(understood) >= HEARD_AGAIN_MIN_CONFIDENCE:
-            log.info("heard %r again with its lead: %r", transcript.text, again.text)
-            return again, reparsed, again_ms
-        return transcript, parsed, again_ms
 
     async def run_text(self, text: str, parsed: ParseResult | None = None) -> TurnResult:
         """A turn from a transcript or a typed command (`parsed`: its parse, already made)."""
