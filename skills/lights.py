@@ -37,8 +37,17 @@ def turn_on(request: IntentRequest, context: SkillContext) -> Outcome:
 
 
 def turn_off(request: IntentRequest, context: SkillContext) -> Outcome:
-    """lights.off."""
+    """lights.off; "darken the bedroom" dims it a step (dark, not off, unless said so)."""
+    if _DARKEN.search(request.text) and not _FULLY.search(request.text):
+        targets = resolve_targets(request, context.home, "light")
+        if isinstance(targets, Outcome):
+            return targets
+        return _relative(targets, context, -BRIGHTNESS_STEP_PERCENT)
     return _switch(request, context, on=False)
+
+
+_DARKEN = re.compile(r"(?i)\bdarken\b")
+_FULLY = re.compile(r"(?i)\b(?:completely|fully|entirely|totally|all the way|off|out)\b")
 
 
 def _switch(request: IntentRequest, context: SkillContext, *, on: bool) -> Outcome:

@@ -351,6 +351,20 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
         "The living room lamp is at 33 percent.",
         [("living room lamp", "brightness", 33)],
     ),
+    (  # darker, not dark: a step down from the level it reported (none: 50)
+        "lights.off",
+        "darken the kitchen",
+        {"room": "kitchen"},
+        "The kitchen light is at 30 percent.",
+        [("kitchen light", "brightness", 30)],
+    ),
+    (
+        "lights.off",
+        "darken the kitchen completely",
+        {"room": "kitchen"},
+        "The kitchen light is off.",
+        [("kitchen light", "power", False)],
+    ),
     (
         "lights.on",
         "I can barely see the keyboard, desk lamp on please",  # the tagger took "keyboard"
