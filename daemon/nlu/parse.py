@@ -22,7 +22,6 @@ from daemon.nlu.compound import (
 )
 from daemon.nlu.runtime import softmax
 from skills.base import INTENT_NAMES, NONE_INTENT
-from skills.when import parse_duration
 
 META_FILE = "meta.json"
 """Written by daemon.nlu.train (same name there); read here without importing torch."""
@@ -331,6 +330,8 @@ def spans_from_tags(
         ):
             last[2] = run[2]
         elif last is not None and {run[0], last[0]} == _TIME_SLOTS and run[1] == last[2] + 1:
+            from skills.when import parse_duration  # dateparser: not at import, rarely needed
+
             last[2] = run[2]
             joined = text[words[last[1]][0] : words[last[2]][1]]
             last[0] = "duration" if parse_duration(joined) is not None else "datetime"
