@@ -228,6 +228,7 @@ async def test_a_command_said_straight_after_the_wake_word_is_heard_again_with_i
     with_lead = await home.runner.run_audio(cut[0].audio, cut[0].lead)
     assert (with_lead.intent, with_lead.error_code) == ("clock.time", None), with_lead.text
     assert with_lead.text == "What time is it?"
+    assert with_lead.timings_ms["intent"] > 1.0  # two parses, timed where they were made
 
 
 def _garbage(kind: str) -> Audio:
