@@ -317,15 +317,17 @@ class MqttLink:
         adapter = ADAPTERS.get(device.protocol)
         if adapter is None:
             raise MqttError(
-                "unsupported_command", f"{device.name}: unknown protocol {device.protocol!r}"
+                "unsupported_command",
+                f"{device.name}: unknown protocol {device.protocol!r}",
+                device=device.name,
             )
         try:
             messages = list(adapter.command_messages(device, action.command))
             expected = adapter.expected_state(device, action.command)
-        except CommandError as err:
-            raise MqttError(err.code, str(err)) from err
-        for message in messages:
-            checked_topic(message.topic)
+            for message in messages:
+                checked_topic(message.topic)
+        except (CommandError, MqttError) as err:
+            raise MqttError(err.code, str(err), device=device.name) from err
         return messages, expected
 
     def _try_publish(self, messages: Sequence[Message]) -> bool:

@@ -27,6 +27,11 @@ class MqttError(HomevoxError):
     # Codes: broker_unavailable, publish_failed, password_file_unreadable, tls_error, bad_topic,
     # or an adapter's (unsupported_command, invalid_value, bad_template).
 
+    def __init__(self, code: str, message: str, device: str | None = None) -> None:
+        super().__init__(code, message)
+        self.device = device
+        """The configured device the failure concerns, when it concerns one."""
+
 
 def new_client(client_id: str, config: MqttConfig | None) -> paho.Client:
     """A paho client (callback API 2, MQTT 3.1.1, clean session) set up from `config`."""

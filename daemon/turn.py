@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from daemon import conversation, timed
-from daemon.act import command_reports, publish
+from daemon.act import command_reports, failure_reply, publish
 from daemon.config import LoadedConfig
 from daemon.errors import HomevoxError
 from daemon.events import (
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_UNDERSTOOD = "Sorry, I didn't understand that."
-BROKER_DOWN = "I can't reach the MQTT broker, so nothing was changed."
 
 
 class TurnRunner:
@@ -279,10 +278,13 @@ class TurnRunner:
             else:
                 reports = await publish(self.link, actions, result.events)
         except HomevoxError as err:
-            log.info("%s", err)
-            return self._finish(
-                result, BROKER_DOWN if err.code == "broker_unavailable" else str(err), err.code
+            # A broker that is down is reported where the link notices it; anything else here
+            # is the configuration's to fix, and only the log and --json say how.
+            log.log(
+                logging.INFO if err.code == "broker_unavailable" else logging.WARNING, "%s", err
             )
+            result.error_detail = str(err)
+            return self._finish(result, failure_reply(err), err.code)
         finally:
             result.timings_ms["act"] = (time.perf_counter() - started) * 1000
         result.commands += reports

@@ -29,6 +29,8 @@ class TurnResult:
     replies: list[str] = field(default_factory=list)
     question: Question | None = None
     error_code: str | None = None
+    error_detail: str | None = None
+    """What went wrong and what to fix, for the log and --json; the reply says less."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
@@ -48,6 +50,7 @@ class TurnResult:
         self.events += other.events
         self.question = other.question or self.question
         self.error_code = self.error_code or other.error_code
+        self.error_detail = self.error_detail or other.error_detail
         for stage, ms in other.timings_ms.items():
             self.timings_ms[stage] = self.timings_ms.get(stage, 0.0) + ms
 
@@ -66,5 +69,6 @@ class TurnResult:
             "reply": self.reply,
             "question": self.question.kind if self.question else None,
             "error_code": self.error_code,
+            "error_detail": self.error_detail,
             "timings_ms": {stage: round(ms, 1) for stage, ms in self.timings_ms.items()},
         }

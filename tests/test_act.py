@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from daemon.act import BROKER_DOWN
 from daemon.config import LoadedConfig, load_config
 from daemon.home import Home
 from daemon.mqtt import MqttLink
 from daemon.sim import VirtualHome
-from daemon.turn import BROKER_DOWN, TurnRunner
+from daemon.turn import TurnRunner
 from tests.mqtt_recorder import Recorder, eventually
 
 REPO = Path(__file__).resolve().parent.parent
@@ -311,7 +312,7 @@ def test_homevox_do_prints_the_turn_as_json(mosquitto: Any, virtual_home: Virtua
 
 @pytest.mark.parametrize("dry_run", [True, False])
 async def test_a_command_the_device_lacks_is_said_dry_or_not(
-    home_config: LoadedConfig, mosquitto: Any, dry_run: bool
+    home_config: LoadedConfig, mosquitto: Any, dry_run: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     from daemon.cli_request import request_from_cli
 
@@ -330,11 +331,16 @@ async def test_a_command_the_device_lacks_is_said_dry_or_not(
     finally:
         if link is not None:
             await link.stop()
+    # Spoken: what happened, in words for the room. The configuration fix goes to the log
+    # (a warning, shown by `homevox do` and the journal) and to --json.
+    detail = "desk lamp has no templates.color_temp in config.toml"
     assert (turn.reply, turn.error_code, turn.commands) == (
-        "desk lamp has no templates.color_temp in config.toml",
+        "The desk lamp can't do that, so nothing was changed.",
         "unsupported_command",
         [],
     )
+    assert turn.to_json()["error_detail"] == detail
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [detail]
 
 
 def test_homevox_do_rejects_bad_words_in_one_line() -> None:
@@ -366,3 +372,35 @@ async def test_a_missing_model_fails_before_a_broker_link_is_opened(
         await TurnRunner.create(loaded, broker=("127.0.0.1", 9), load_nlu=True)
     assert caught.value.code == "model_missing"
     assert started == []
+
+
+@pytest.mark.parametrize(
+    ("code", "device", "reply"),
+    [
+        ("broker_unavailable", None, BROKER_DOWN),
+        (
+            "invalid_value",
+            "hall light",
+            "The hall light can't take that value, so nothing was changed.",
+        ),
+        (
+            "bad_template",
+            "desk lamp",
+            "The desk lamp is not set up right in config.toml, so nothing was changed.",
+        ),
+        ("bad_topic", None, "Something went wrong, so nothing was changed. The log says what."),
+        (
+            "tls_error",
+            "desk lamp",
+            "Something went wrong, so nothing was changed. The log says what.",
+        ),
+    ],
+)
+def test_a_failed_act_is_said_without_its_configuration_detail(
+    code: str, device: str | None, reply: str
+) -> None:
+    from daemon.act import failure_reply
+    from daemon.mqtt_client import MqttError
+
+    err = MqttError(code, "templates.brightness has {bad} in config.toml", device=device)
+    assert failure_reply(err) == reply
