@@ -283,6 +283,21 @@ def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:
             ["O", "O", "B-device", "O", "B-temperature", "O", "B-datetime", "B-duration"],
             [("device", "heating"), ("temperature", "22"), ("duration", "an hour")],
         ),
+        (  # an article tagged alone belongs to the value after it
+            "make the hall light a soft yellow",
+            ["O", "O", "B-device", "I-device", "B-color", "B-color", "I-color"],
+            [("device", "hall light"), ("color", "a soft yellow")],
+        ),
+        (
+            "open the curtains about a third",
+            ["O", "O", "B-device", "O", "B-position", "B-position"],
+            [("device", "curtains"), ("position", "a third")],
+        ),
+        (  # but not an article of another slot's
+            "set a timer an hour",
+            ["O", "B-duration", "O", "B-duration", "I-duration"],
+            [("duration", "a"), ("duration", "an hour")],
+        ),
         (  # two untagged words: not one name
             "lamp over there light",
             ["B-device", "O", "O", "B-device"],

@@ -300,7 +300,8 @@ def spans_from_tags(
     A name the tagger broke around one untagged word ("the living | room | lamp") is one span,
     a time's "am" or "pm" takes the number before it ("a timer for | 7 | am"), and a time the
     tagger split between `datetime` and `duration` ("for | ten | minutes", "for | an | hour")
-    is one span: a `duration` when it reads as one, else a `datetime` ("in | 7 pm").
+    is one span: a `duration` when it reads as one, else a `datetime` ("in | 7 pm"). An article
+    tagged alone before the rest of its value is part of it ("a | soft yellow", "a | third").
     """
     runs: list[list[Any]] = []  # [slot, first word, last word]
     for index, tag in enumerate(tags):
@@ -322,12 +323,7 @@ def spans_from_tags(
     merged: list[list[Any]] = []
     for run in runs:
         last = merged[-1] if merged else None
-        if (
-            last is not None
-            and run[0] == last[0] == "device"
-            and run[1] == last[2] + 2
-            and _joins_a_name(_word(text, words, run[1] - 1))
-        ):
+        if last is not None and _one_value(text, words, last, run):
             last[2] = run[2]
         elif last is not None and {run[0], last[0]} == _TIME_SLOTS and run[1] == last[2] + 1:
             from skills.when import parse_duration  # dateparser: not at import, rarely needed
@@ -341,6 +337,22 @@ def spans_from_tags(
     return tuple(span for span in spans if span.text)
 
 
+def _one_value(
+    text: str, words: Sequence[tuple[int, int]], last: list[Any], run: list[Any]
+) -> bool:
+    """Whether two runs of one slot are one value the tagger broke: a name around one word
+    that joins it, or an article before the rest of its value."""
+    if run[0] != last[0]:
+        return False
+    if run[0] == "device" and run[1] == last[2] + 2:
+        return _joins_a_name(_word(text, words, run[1] - 1))
+    return (
+        run[1] == last[2] + 1
+        and last[1] == last[2]
+        and _word(text, words, last[1]).lower() in _ARTICLES
+    )
+
+
 # Words that separate two names rather than sit inside one.
 _NOT_IN_A_NAME = frozenset(
     {"and", "or", "then", "in", "on", "at", "to", "of", "the", "with", "for", "by", "from",
@@ -349,6 +361,7 @@ _NOT_IN_A_NAME = frozenset(
 
 
 _TIME_SLOTS = frozenset({"datetime", "duration"})
+_ARTICLES = frozenset({"a", "an"})
 _MERIDIEM = re.compile(r"(?i)[ap]\.?m\.?")
 _CLOCK_NUMBER = re.compile(
     r"(?i)\d{1,2}(?::\d{2})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
