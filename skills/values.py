@@ -284,6 +284,7 @@ def parse_step(text: str | None, default: float, *, percent: bool = False) -> fl
     text = re.sub(r"^by ", "", normalise(text))
     # "a couple of degrees" is two, "a few degrees" three
     text = re.sub(r"^a couple(?: of)?\b", "2", re.sub(r"^a few\b", "3", text)).strip()
+    text = re.sub(r"^an? (?=(?:degree|percent|per cent)\b)", "1 ", text)  # "down a degree"
     if not text or text in ("a", "an", "the") or {text, f"a {text}"} & set(_SMALL_STEP_WORDS):
         return default  # "a" alone: the tagger split "a | little warmer"
     if text in _BIG_STEP_WORDS:

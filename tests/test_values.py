@@ -184,6 +184,8 @@ def test_parse_direction(text: str, direction: int | None) -> None:
         ("a bit", False, TEMPERATURE_STEP_CELSIUS),
         ("a couple of degrees", False, 2.0),
         ("by a few degrees", False, 3.0),
+        ("a degree", False, 1.0),  # "knock the thermostat down a degree"
+        ("by a percent", True, 1.0),
         ("A", False, TEMPERATURE_STEP_CELSIUS),  # the tagger split "A | little warmer"
         ("bit", False, TEMPERATURE_STEP_CELSIUS),  # and "a | bit"
     ],
