@@ -1,4 +1,4 @@
-"""The spoken side of a turn: confirmations, answers to questions, commands declined."""
+"""The spoken side of a turn: confirmations, answers to questions, questions said as commands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from skills.base import DeviceAction, IntentRequest, Outcome, Question
+from skills.base import DeviceAction, IntentRequest, Question
 
 DEVICE_INTENTS = ("lights.", "thermostat.set", "thermostat.adjust", "curtains.")
 YES = {
@@ -99,23 +99,6 @@ def interpret_answer(question: Question, text: str) -> str | Literal["yes", "no"
     return match[0] if match else None
 
 
-_NEGATED = re.compile(
-    r"\b(?:don'?t|do not|never|didn'?t|did not|no need to)\b(?:\s+\w+){0,3}?\s+"
-    r"(?:turn|switch|open|close|dim|brighten|set|put|change|make|raise|lower|shut|draw|pull|"
-    r"heat|cool|warm)\b"
-)
-
-
-# A device command asked of someone else, or as a question to the room: "shall I close the
-# blinds?", "tell Sam to switch his light off", "I'll put the desk lamp on myself".
-_NOT_ASKED = re.compile(
-    r"^\W*(?:shall|should) (?:i|we)\b"
-    r"|\b(?:tell|ask|get) (?!me\b|us\b)\w+ to (?:turn|switch|open|close|dim|put|set|shut)\b"
-    r"|\b(?:i'll|i will|i'm going to|i am going to) (?:turn|switch|put|open|close|dim|set|shut|do)"
-    r"\b[^,.;]*\bmyself\b"
-)
-
-
 _SWITCHING = frozenset({"lights.on", "lights.off", "curtains.open", "curtains.close"})
 _POINTING = frozenset({"the", "my", "our", "all", "both", "every", "any"})
 
@@ -133,17 +116,3 @@ def as_state_question(request: IntentRequest) -> IntentRequest:
     ):
         return replace(request, intent="devices.state")
     return request
-
-
-def declined(request: IntentRequest) -> Outcome | None:
-    """What to say to a device command that is not one to carry out (the model hears the
-    command in it): said not to be done ("don't turn off the lights"; "I don't need the lights
-    on" still is a command), or not asked of homevox ("shall I close the blinds?")."""
-    if not request.intent.startswith(DEVICE_INTENTS):
-        return None
-    said = request.text.lower()
-    if _NEGATED.search(said):
-        return Outcome("OK, I won't.", error_code="negated")
-    if _NOT_ASKED.search(said):
-        return Outcome("I'll leave that to you.", error_code="not_asked")
-    return None

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from daemon import conversation, timed
+from daemon.declined import declined
 from skills.base import IntentRequest, Outcome, ScheduledItem, Scheduler, SkillContext
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
     handler = runner.handlers.get(request.intent)
     if handler is None:
         return None
-    refused = conversation.declined(request)
+    refused = declined(request)
     if refused is not None:
         return refused
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from daemon import conversation, timed
 from daemon.act import command_reports, failure_reply, publish
 from daemon.config import LoadedConfig
+from daemon.declined import declined
 from daemon.errors import HomevoxError
 from daemon.events import (
     ActionScheduled,
@@ -194,7 +195,7 @@ class TurnRunner:
         handler = self.handlers.get(request.intent)
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")
-        refused = conversation.declined(request)
+        refused = declined(request)
         if refused is not None:
             return self._finish(result, refused.reply, refused.error_code)
         started = time.perf_counter()

@@ -12,7 +12,8 @@ import pytest
 
 from daemon.cli_request import request_from_cli
 from daemon.config import LoadedConfig, load_config
-from daemon.conversation import confirmation_prompt, declined, interpret_answer, join_names
+from daemon.conversation import confirmation_prompt, interpret_answer, join_names
+from daemon.declined import declined
 from daemon.home import Home
 from daemon.mqtt import MqttLink
 from daemon.scheduler import HomeScheduler
@@ -400,6 +401,30 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
 @pytest.mark.parametrize(
     ("intent", "text", "refused"),
     [
+        ("timers.cancel", "No need to set a timer, I'll keep an eye on it.", "negated"),
+        ("reminders.cancel", "Don't remind me, I know.", "negated"),
+        ("thermostat.adjust", "I don't want the heating up, thanks.", "negated"),
+        ("lights.off", "Leave the hall light alone.", "negated"),
+        ("curtains.stop", "No, leave the curtains.", "negated"),
+        ("lights.on", "leave the hall light on", None),
+        ("lights.on", "never mind, turn on the light", None),
+        ("reminders.set", "Don't let me forget to ring the dentist tomorrow.", None),
+        ("lights.color", "How do I make the lamp go purple?", "how_to"),
+        ("lights.color", "We could try a warm white bulb in the hall sometime.", "not_asked"),
+        ("lights.on", "I could use some light in here", None),
+        ("lights.off", "Ben, turn that light off, you're meant to be asleep.", "not_asked"),
+        ("reminders.set", "Ellie, remind me to ring your aunt later, okay?", "not_asked"),
+        ("lights.off", "Turn off the lights, Detective, and tell me what you see.", "not_asked"),
+        ("lights.on", "Hey, could you switch the bedroom light on please?", None),
+        ("lights.on", "Erm, yeah, the hall light, on, quick.", None),
+        ("timers.set", "Timer, 25 minutes, for the bread.", None),
+        ("lights.off", "turn off the light, Jarvis.", None),
+        ("lights.off", "Right, floor lamp off and ceiling light on.", None),
+        ("lights.off", "Okay, Monday, turn the lamp off", None),
+        ("reminders.cancel", "Emma's alarm keeps going off in the next room.", "not_asked"),
+        ("timers.cancel", "stop your timer", None),  # homevox's own timer
+        ("lights.on", "What's the hall light doing, turn it on", None),
+        ("lights.on", "turn on the kitchen's light", None),
         ("lights.off", "don't turn off the lights", "negated"),
         ("lights.on", "never turn on the porch light", "negated"),
         ("lights.off", "i didn't ask you to turn on the light", "negated"),
@@ -414,14 +439,46 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ("reminders.cancel", "don't remind me to call mom", None),  # that one is a cancel
     ],
 )
-def test_a_device_command_not_to_be_carried_out(
+def test_a_command_not_to_be_carried_out(
     intent: str, text: str, refused: str | None
 ) -> None:
     outcome = declined(IntentRequest(intent, {}, text))
     assert (outcome.error_code if outcome else None) == refused
     if outcome is not None:
-        reply = "OK, I won't." if refused == "negated" else "I'll leave that to you."
+        reply = {
+            "negated": "OK, I won't.",
+            "not_asked": "I'll leave that to you.",
+            "how_to": "Just tell me what to do, and I'll do it.",
+        }[outcome.error_code or ""]
         assert (outcome.reply, outcome.actions) == (reply, ())
+
+
+@pytest.mark.parametrize(
+    ("intent", "slots", "text", "refused"),
+    [
+        (  # someone else's home
+            "thermostat.set",
+            {"device": "thermostat", "temperature": "26"},
+            "Their thermostat is set to 26, it's like a sauna over there.",
+            "not_asked",
+        ),
+        (  # an advert
+            "lights.brightness",
+            {"room": "living room"},
+            "Brighten up your living room with our new range of cushions.",
+            "not_asked",
+        ),
+        ("lights.off", {"device": "Sam's lamp"}, "turn off Sam's lamp", None),  # its name
+        ("thermostat.set", {"device": "Thermostat"}, "Thermostat, 21 degrees, ta.", None),
+        ("curtains.stop", {"device": "Curtains"}, "Curtains, stop moving.", None),
+        ("lights.on", {"device": "hall light"}, "What's the hall light, on?", None),
+    ],
+)
+def test_a_command_for_someone_elses_home_or_named_in_it(
+    intent: str, slots: dict[str, str], text: str, refused: str | None
+) -> None:
+    outcome = declined(IntentRequest(intent, slots, text))
+    assert (outcome.error_code if outcome else None) == refused
 
 
 async def test_dont_turn_off_the_lights_switches_nothing(
