@@ -29,7 +29,7 @@ _NEGATED = re.compile(
     r"(?! (?:let (?:me|us) )?forget\b)"  # "don't let me forget to ..." asks for a reminder
     r"(?:\s+\w+){0,3}?\s+"
     r"(?:turn|switch|open|close|dim|brighten|set|put|change|make|raise|lower|shut|draw|pull|"
-    r"heat|cool|warm|start|cancel|delete|remove|stop)\b"
+    r"heat|cool|warm|start|cancel|delete|remove|stop|touch|adjust|mess with|fiddle with)\b"
     # "I don't want the heating up": a change said unwanted. ("I don't need the lights on" is
     # a command to switch them off, and stays one.)
     r"|\b(?:don'?t|do not) (?:want|need)\b(?:\s+\w+){1,4}?\s+"
@@ -52,6 +52,9 @@ _NOT_ASKED = re.compile(
     # a suggestion, not a request: "we could try a warm white bulb", "maybe we should ..."
     r"|^\W*(?:(?:so|well|maybe|perhaps)\W+)?(?:we|i) (?:could|might|should|ought to)\b"
     r"(?! use\b| do with\b)"  # "I could use some light in here" asks for it
+    # what we will do, some day: "maybe later we'll close the blinds"
+    r"|\b(?:we'll|we will|we're going to|we are going to) (?!have to\b)\w+"
+    r"|\bto (?:everyone|everybody|all of you|you all)\b"
 )
 
 _HOW_TO = re.compile(
@@ -73,7 +76,7 @@ _NOT_A_NAME = frozenset(
      "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "jarvis", "mycroft",
      "alexa", "homevox", "computer", "whoa", "woah", "oops", "ooh", "argh", "hiya", "yup",
      "excuse", "pardon", "again", "still", "just", "maybe", "perhaps", "basically", "anyways",
-     "obviously", "apparently", "besides", "however", "instead", "otherwise", "cheers", "ta",
+     "obviously", "apparently", "however", "instead", "ta",
      "upstairs", "downstairs", "inside", "outside", "here", "there", "everywhere",
      "light", "lights", "lamp", "lamps", "curtains", "blinds", "heating", "heater",
      "thermostat", "timer", "timers", "alarm", "alarms", "reminder", "reminders"}
@@ -82,7 +85,8 @@ _PEOPLE_WORDS = (
     "kids|guys|everyone|everybody|folks|mum|mom|mummy|mommy|dad|daddy|darling|honey|sweetie|"
     "sweetheart|babe|baby|love|buddy|mate|son|boys|girls"
 )
-_START_VOCATIVE = re.compile(rf"^\W*([A-Z][a-z]+|(?i:{_PEOPLE_WORDS})),\s+\w")
+# at the start of a sentence ("Previously on Lost: Jack, turn off the lights")
+_START_VOCATIVE = re.compile(rf"(?:^|[.:;!?]\s+)\W*([A-Z][a-z]+|(?i:{_PEOPLE_WORDS})),\s+\w")
 _LATER_VOCATIVE = re.compile(rf",\s*((?:[A-Z][a-z]+)|(?i:{_PEOPLE_WORDS}))\s*(?:[,.!?]|$)")
 
 # Someone else's device or room: "their thermostat", "Emma's alarm", "your living room"
@@ -120,15 +124,24 @@ def _named_words(request: IntentRequest) -> set[str]:
 def _someone_addressed(request: IntentRequest) -> bool:
     text = request.text
     named = _named_words(request)
-    start = _START_VOCATIVE.match(text)
-    words = [start.group(1)] if start else []
+    words = [found.group(1) for found in _START_VOCATIVE.finditer(text)]
     words += [found.group(1) for found in _LATER_VOCATIVE.finditer(text)]
     return any(
         word.lower() not in _NOT_A_NAME and word.lower() not in named for word in words if word
     )
 
 
+# "turn off the lights at grandma's", "... at my mum's place"
+_AT_SOMEONES = re.compile(
+    r"\b(?:at|in|round at|over at) (?:my |our |his |her |their )?[a-z]+'s"
+    r"(?: (?:place|house|flat|home|apartment))?\s*(?:[,.!?]|$)",
+    re.IGNORECASE,
+)
+
+
 def _someone_elses(request: IntentRequest) -> bool:
+    if _AT_SOMEONES.search(request.text):
+        return True
     named = _named_words(request)
     targets = [re.escape(request.slots.get(slot, "").strip()) for slot in ("device", "room")]
     owned = [

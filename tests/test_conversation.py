@@ -425,6 +425,14 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ("timers.cancel", "stop your timer", None),  # homevox's own timer
         ("lights.on", "What's the hall light doing, turn it on", None),
         ("lights.on", "turn on the kitchen's light", None),
+        ("lights.off", "Please don't touch any of the lights while I'm on this call.", "negated"),
+        ("curtains.close", "maybe later we'll close the blinds", "not_asked"),
+        ("thermostat.adjust", "Next winter we'll keep the heating lower, I promise.", "not_asked"),
+        ("reminders.set", "Quick reminder to everyone, the plumber is here Monday.", "not_asked"),
+        ("lights.off", "Previously on Lost: Jack, turn off the lights, quick.", "not_asked"),
+        ("lights.off", "turn off the lights at grandma's", "not_asked"),
+        ("thermostat.adjust", "can you turn up the heating at my mum's place", "not_asked"),
+        ("lights.on", "we'll have to turn on the lights", None),
         ("lights.off", "don't turn off the lights", "negated"),
         ("lights.on", "never turn on the porch light", "negated"),
         ("lights.off", "i didn't ask you to turn on the light", "negated"),
@@ -439,9 +447,7 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ("reminders.cancel", "don't remind me to call mom", None),  # that one is a cancel
     ],
 )
-def test_a_command_not_to_be_carried_out(
-    intent: str, text: str, refused: str | None
-) -> None:
+def test_a_command_not_to_be_carried_out(intent: str, text: str, refused: str | None) -> None:
     outcome = declined(IntentRequest(intent, {}, text))
     assert (outcome.error_code if outcome else None) == refused
     if outcome is not None:
@@ -479,6 +485,30 @@ def test_a_command_for_someone_elses_home_or_named_in_it(
 ) -> None:
     outcome = declined(IntentRequest(intent, slots, text))
     assert (outcome.error_code if outcome else None) == refused
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No need to set a timer, I'll keep an eye on it.",
+        "Ben, turn that light off, you're meant to be asleep.",
+        "Leave the hall light alone.",
+        "Their thermostat is set to 26, it's like a sauna over there.",
+    ],
+)
+async def test_talk_that_asks_nothing_changes_nothing_through_the_real_model(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+    trained_model: Path,
+    text: str,
+) -> None:
+    from daemon.nlu.parse import IntentParser
+
+    runner, scheduler, _ = timed_runner
+    runner.parser = IntentParser.load(trained_model, 0.6)
+    timer = scheduler.add_timer("pasta", 600)
+    turn = await runner.run_text(text)
+    assert turn.commands == [] and [item.id for item in scheduler.pending()] == [timer.id]
+    assert turn.error_code in {"negated", "not_asked", "not_understood"}, turn.reply
 
 
 async def test_dont_turn_off_the_lights_switches_nothing(
