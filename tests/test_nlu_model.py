@@ -283,6 +283,21 @@ def test_spans_from_tags_trim_punctuation_but_keep_abbreviations() -> None:
             ["O", "O", "B-device", "O", "B-temperature", "O", "B-datetime", "B-duration"],
             [("device", "heating"), ("temperature", "22"), ("duration", "an hour")],
         ),
+        (  # a clock phrase cut at "to": one time up to its hour
+            "remind me at quarter to three to go",
+            ["O", "O", "O", "B-datetime", "O", "O", "O", "B-message"],
+            [("datetime", "quarter to three"), ("message", "go")],
+        ),
+        (  # its "quarter" tagged as something else, its hour as the time
+            "a nudge at quarter past 6 to go",
+            ["O", "O", "O", "B-position", "O", "B-datetime", "O", "B-message"],
+            [("datetime", "quarter past 6"), ("message", "go")],
+        ),
+        (  # a curtain's quarter stays a position
+            "open the blinds a quarter to let light in",
+            ["O", "O", "B-device", "B-position", "I-position", "O", "O", "O", "O"],
+            [("device", "blinds"), ("position", "a quarter")],
+        ),
         (  # an article tagged alone belongs to the value after it
             "make the hall light a soft yellow",
             ["O", "O", "B-device", "I-device", "B-color", "B-color", "I-color"],

@@ -320,10 +320,13 @@ def spans_from_tags(
             and not any(other[1] <= first - 1 <= other[2] for other in runs)
         ):
             run[1] = first - 1
+    _mend_clock_phrases(text, words, runs)
     merged: list[list[Any]] = []
     for run in runs:
         last = merged[-1] if merged else None
-        if last is not None and _one_value(text, words, last, run):
+        if last is not None and run[1] <= last[2]:
+            last[2] = max(last[2], run[2])  # inside a clock phrase mended above
+        elif last is not None and _one_value(text, words, last, run):
             last[2] = run[2]
         elif last is not None and {run[0], last[0]} == _TIME_SLOTS and run[1] == last[2] + 1:
             from skills.when import parse_duration  # dateparser: not at import, rarely needed
@@ -335,6 +338,21 @@ def spans_from_tags(
             merged.append(run)
     spans = [_trimmed(text, slot, words[first][0], words[last][1]) for slot, first, last in merged]
     return tuple(span for span in spans if span.text)
+
+
+def _mend_clock_phrases(text: str, words: Sequence[tuple[int, int]], runs: list[list[Any]]) -> None:
+    """ "at quarter | to | three": a time the tagger cut at "to" or "past" (or tagged its
+    "quarter" as something else) is one `datetime` up to its hour."""
+    for run in runs:
+        end = run[2]
+        if (
+            end + 2 < len(words)
+            and _word(text, words, end).lower() in ("quarter", "half")
+            and _word(text, words, end + 1).lower() in ("to", "past")
+            and _CLOCK_NUMBER.fullmatch(_word(text, words, end + 2).strip(".,!?"))
+            and (run[0] == "datetime" or any(o[0] == "datetime" and o[1] == end + 2 for o in runs))
+        ):
+            run[0], run[2] = "datetime", end + 2
 
 
 def _one_value(
