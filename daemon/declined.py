@@ -62,9 +62,9 @@ _HOW_TO = re.compile(
     r"(?:i|we|you|one|someone)\b|\bhow to (?:turn|switch|make|set|get|change|open|close)\b"
 )
 
-# Whisper writes a name with a capital; a capitalised word set off by a comma at the start
-# or end of a clause, that names no device or room here and is none of these, is someone
-# in the room being spoken to: "Ben, turn that light off", "..., Detective, and ...".
+# Whisper writes a name with a capital; a capitalised word set off by a comma, that names no
+# device or room here and is none of these, may be someone in the room being spoken to:
+# "Ben, turn that light off", "..., Detective, and ...".
 _NOT_A_NAME = frozenset(
     {"okay", "ok", "oh", "hey", "hi", "hello", "please", "so", "well", "right", "alright", "yes",
      "yeah", "yep", "no", "nope", "now", "um", "uh", "er", "erm", "hmm", "ah", "aha", "sorry",
@@ -76,7 +76,7 @@ _NOT_A_NAME = frozenset(
      "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "jarvis", "mycroft",
      "alexa", "homevox", "computer", "whoa", "woah", "oops", "ooh", "argh", "hiya", "yup",
      "excuse", "pardon", "again", "still", "just", "maybe", "perhaps", "basically", "anyways",
-     "obviously", "apparently", "however", "instead", "ta",
+     "obviously", "apparently", "however", "instead", "ta", "remember",
      "upstairs", "downstairs", "inside", "outside", "here", "there", "everywhere",
      "light", "lights", "lamp", "lamps", "curtains", "blinds", "heating", "heater",
      "thermostat", "timer", "timers", "alarm", "alarms", "reminder", "reminders"}
@@ -85,9 +85,19 @@ _PEOPLE_WORDS = (
     "kids|guys|everyone|everybody|folks|mum|mom|mummy|mommy|dad|daddy|darling|honey|sweetie|"
     "sweetheart|babe|baby|love|buddy|mate|son|boys|girls"
 )
-# at the start of a sentence ("Previously on Lost: Jack, turn off the lights")
-_START_VOCATIVE = re.compile(rf"(?:^|[.:;!?]\s+)\W*([A-Z][a-z]+|(?i:{_PEOPLE_WORDS})),\s+\w")
-_LATER_VOCATIVE = re.compile(rf",\s*((?:[A-Z][a-z]+)|(?i:{_PEOPLE_WORDS}))\s*(?:[,.!?]|$)")
+_PEOPLE = re.compile(rf"(?i:{_PEOPLE_WORDS})")
+# The first word of a command is where Whisper leaves what it heard of the wake word
+# ("Remember, make the bedroom light red."), so a capitalised word there counts as a name
+# only when the sentence also speaks to that person: "Sam, ... when you go up".
+_FIRST_VOCATIVE = re.compile(r"^\W*([A-Z][a-z]+|[a-z]+),\s+\w")
+_TO_SOMEONE = re.compile(
+    r"(?i)\b(?:you're|you are|your|yours|yourself|(?:when|if|before|after|once|while|as) you)\b"
+)
+# after a sentence ("Previously on Lost: Jack, turn off ...") or after the command (", Jake.")
+_LATER_VOCATIVE = re.compile(
+    rf"[.:;!?]\s+\W*([A-Z][a-z]+|(?i:{_PEOPLE_WORDS})),\s+\w"
+    rf"|,\s*([A-Z][a-z]+|(?i:{_PEOPLE_WORDS}))\s*(?:[,.!?]|$)"
+)
 
 # Someone else's device or room: "their thermostat", "Emma's alarm", "your living room"
 # (an advert). "your" is left to alarms and timers: homevox keeps them, "stop your timer".
@@ -124,10 +134,14 @@ def _named_words(request: IntentRequest) -> set[str]:
 def _someone_addressed(request: IntentRequest) -> bool:
     text = request.text
     named = _named_words(request)
-    words = [found.group(1) for found in _START_VOCATIVE.finditer(text)]
-    words += [found.group(1) for found in _LATER_VOCATIVE.finditer(text)]
+    words = [found.group(1) or found.group(2) for found in _LATER_VOCATIVE.finditer(text)]
+    first = _FIRST_VOCATIVE.match(text)
+    if first and (_PEOPLE.fullmatch(first.group(1)) or _TO_SOMEONE.search(text)):
+        words.append(first.group(1))
     return any(
-        word.lower() not in _NOT_A_NAME and word.lower() not in named for word in words if word
+        word[0].isupper() or _PEOPLE.fullmatch(word)
+        for word in words
+        if word.lower() not in _NOT_A_NAME and word.lower() not in named
     )
 
 

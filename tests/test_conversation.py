@@ -415,6 +415,11 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ("lights.off", "Ben, turn that light off, you're meant to be asleep.", "not_asked"),
         ("reminders.set", "Ellie, remind me to ring your aunt later, okay?", "not_asked"),
         ("lights.off", "Turn off the lights, Detective, and tell me what you see.", "not_asked"),
+        ("lights.off", "Sam, switch the hall light off when you go up.", "not_asked"),
+        ("lights.off", "Kids, lights off now.", "not_asked"),
+        # the wake word's end, as Whisper heard it before the command: not a name
+        ("lights.color", "Remember, make the bedroom light red.", None),
+        ("curtains.close", "Service, close the bedroom curtains", None),
         ("lights.on", "Hey, could you switch the bedroom light on please?", None),
         ("lights.on", "Erm, yeah, the hall light, on, quick.", None),
         ("timers.set", "Timer, 25 minutes, for the bread.", None),
