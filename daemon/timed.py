@@ -26,11 +26,17 @@ def is_timed(request: IntentRequest) -> bool:
     "lights on for now"): that is done now, with no undo promised.
     """
     spoken = [request.slots.get(s, "").strip() for s in TIME_SLOTS]
+    spoken = [text for text in spoken if text and not _NO_TIME.fullmatch(text)]
     return (
         request.intent.startswith(DEVICE_INTENTS)
         and any(spoken)
         and not any(_from_now_on(text, request.text) for text in spoken if text)
     )
+
+
+# A time slot that holds only a hedge: the tagger's stray cut of "down to | about | a third".
+# (A lone article stays a time: "for | a | while" asks how long.)
+_NO_TIME = re.compile(r"(?i)\W*(?:(?:about|around|roughly|approximately|just|like)\W*)+")
 
 
 _FROM_NOW_ON = re.compile(

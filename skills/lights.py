@@ -83,13 +83,14 @@ def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
         direction = parse_direction(request.text)
         if direction is None and request.slots.get("amount"):
             level_text = request.slots["amount"]  # "set it to 30 percent" tagged as an amount
+        elif direction is None:
+            level_text = _level_after_to(request.text)  # "desk lamp to full brightness", untagged
     if level_text:
         level = parse_percent(level_text)
         if level is None:
             # The tagger cut the level short ("down to about | a third", "to full | ... tiny"):
             # read what follows "to" instead.
-            after_to = re.search(r"\bto\s+(.+)$", request.text, re.IGNORECASE)
-            level = parse_percent(after_to.group(1)) if after_to else None
+            level = parse_percent(_level_after_to(request.text))
         if level is None:
             return _unclear("I didn't catch the brightness.")
         if level == 0:
@@ -102,6 +103,15 @@ def set_brightness(request: IntentRequest, context: SkillContext) -> Outcome:
     if step is None:
         return _unclear("I didn't catch by how much.")
     return _relative(targets, context, direction * step)
+
+
+def _level_after_to(text: str) -> str:
+    """What follows "to", when it reads as a level ("... to full brightness, I'm reading"),
+    else ""."""
+    after_to = re.search(r"\bto\s+(.+)$", text, re.IGNORECASE)
+    if after_to is None or parse_percent(after_to.group(1)) is None:
+        return ""
+    return after_to.group(1)
 
 
 def _relative(targets: Sequence[Device], context: SkillContext, change: float) -> Outcome:

@@ -33,6 +33,7 @@ _FRACTIONS: tuple[tuple[str, float], ...] = (
     ("quarter", 0.25),
     ("a third", 1 / 3),
     ("one third", 1 / 3),
+    ("third", 1 / 3),  # the tagger's "down to about a | third"; "3 percent" was a wrong action
     ("a half", 0.5),
     ("one half", 0.5),
     ("half", 0.5),

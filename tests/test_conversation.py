@@ -152,6 +152,22 @@ async def test_timed_commands_on_risky_or_unknown_devices_are_refused(
     assert scheduler.pending("action") == []
 
 
+async def test_a_time_slot_with_no_time_in_it_is_no_time(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
+) -> None:
+    runner, scheduler, _ = timed_runner
+    slots = {"device": "living room lamp", "direction": "down", "datetime": "about"}
+    turn = await runner.run_request(
+        IntentRequest(
+            "lights.brightness",
+            {**slots, "amount": "a", "brightness": "third"},  # the tagger's cut
+            "Bring the living room lamp down to about a third.",
+        )
+    )
+    assert (turn.reply, turn.error_code) == ("The living room lamp is at 33 percent.", None)
+    assert scheduler.pending() == []
+
+
 async def test_for_a_while_is_done_now_and_undone_when_the_time_is_up(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
     fired: list[IntentRequest],

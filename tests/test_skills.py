@@ -351,6 +351,20 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
         "The living room lamp is at 33 percent.",
         [("living room lamp", "brightness", 33)],
     ),
+    (  # another cut of it: "third" alone is the fraction, not 3 percent
+        "lights.brightness",
+        "bring the living room lamp down to about a third",
+        {"device": "living room lamp", "direction": "down", "amount": "a", "brightness": "third"},
+        "The living room lamp is at 33 percent.",
+        [("living room lamp", "brightness", 33)],
+    ),
+    (  # the level untagged: read after "to"
+        "lights.brightness",
+        "Desk lamp to full brightness, I'm reading tiny print.",
+        {"device": "Desk lamp"},
+        "The desk lamp is at 100 percent.",
+        [("desk lamp", "brightness", 100)],
+    ),
     (  # darker, not dark: a step down from the level it reported (none: 50)
         "lights.off",
         "darken the kitchen",

@@ -60,6 +60,7 @@ def test_parse_number(text: str, expected: float | None) -> None:
         ("a quarter", 25),
         ("a third", 33),
         ("about a third", 33),
+        ("third", 33),  # the tagger's "a | third"
         ("around 40 percent", 40),
         ("full", 100),
         ("max", 100),
