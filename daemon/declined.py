@@ -52,8 +52,10 @@ _NOT_ASKED = re.compile(
     # a suggestion, not a request: "we could try a warm white bulb", "maybe we should ..."
     r"|^\W*(?:(?:so|well|maybe|perhaps)\W+)?(?:we|i) (?:could|might|should|ought to)\b"
     r"(?! use\b| do with\b)"  # "I could use some light in here" asks for it
-    # what we will do, some day: "maybe later we'll close the blinds"
-    r"|\b(?:we'll|we will|we're going to|we are going to) (?!have to\b)\w+"
+    # what we will do to the home, some day: "maybe later we'll close the blinds" (but "we're
+    # going to watch a film, dim the lights" asks)
+    r"|\b(?:we'll|we will|we're going to|we are going to) (?:\w+ )?"
+    r"(?:turn|switch|open|close|dim|put|set|shut|keep|leave|change|draw)\b"
     r"|\bto (?:everyone|everybody|all of you|you all)\b"
 )
 

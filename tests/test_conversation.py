@@ -453,7 +453,7 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ("lights.off", "Previously on Lost: Jack, turn off the lights, quick.", "not_asked"),
         ("lights.off", "turn off the lights at grandma's", "not_asked"),
         ("thermostat.adjust", "can you turn up the heating at my mum's place", "not_asked"),
-        ("lights.on", "we'll have to turn on the lights", None),
+        ("lights.brightness", "We're going to watch a film, dim the lights", None),
         ("lights.off", "don't turn off the lights", "negated"),
         ("lights.on", "never turn on the porch light", "negated"),
         ("lights.off", "i didn't ask you to turn on the light", "negated"),
