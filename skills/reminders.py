@@ -36,6 +36,15 @@ def set_reminder(request: IntentRequest, context: SkillContext) -> Outcome:
         return Outcome(reply=NOT_RUNNING, error_code="scheduler_unavailable")
     now = context.home.now()
     message = _message(request)
+    if not message:
+        # Nothing to remind of and no alarm asked for: a content-free reminder is most often
+        # talk half heard ("... let me forget, Jo's birthday on Friday, actually, I'll write
+        # it on the fridge"), so it is asked for, not set.
+        return Outcome(
+            reply="What should I remind you of?",
+            question=Question(kind="choose", pending=request, slot="message"),
+            error_code="missing_message",
+        )
     spoken_time_slot = request.slots.get("datetime", "").strip()
     spoken_duration = request.slots.get("duration", "").strip()
     if not spoken_time_slot and not spoken_duration:
@@ -188,6 +197,7 @@ def _describe_item(item: ScheduledItem, now: datetime) -> str:
 
 def _message(request: IntentRequest) -> str:
     message = request.slots.get("message", "").strip().rstrip(".?!")
+    message = re.sub(r"(?i)^to\s+", "", message)  # the answer "to call mum"
     if not message and _ALARM_WORDS.search(request.text.lower()):
         return "wake up"
     return message

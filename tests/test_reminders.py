@@ -62,6 +62,21 @@ async def test_set_reminder_at_a_time_and_hear_it(setup: Setup) -> None:
     assert [(i.text, missed) for i, missed in setup.announced] == [("call mom", False)]
 
 
+async def test_a_reminder_of_nothing_asks_what_then_sets_it(setup: Setup) -> None:
+    # Half-heard talk: "[don't] let me forget, Jo's birthday on Friday, actually, I'll write..."
+    text = "The sone, let me forget, jose birthday on Friday, actually, I write it on the fridge."
+    asked = setup.run("reminders.set", text, datetime="on Friday")
+    assert (asked.reply, asked.error_code) == ("What should I remind you of?", "missing_message")
+    assert asked.question is not None and asked.question.slot == "message"
+    assert setup.scheduler.pending() == []
+    assert asked.question.pending is not None
+    slots = {**asked.question.pending.slots, "message": "to call mom"}  # the answer
+    done = setup.run("reminders.set", "remind me on Friday", **slots)
+    assert done.reply == "OK, I'll remind you to call mom on Friday at 9 am."
+    alarm = setup.run("reminders.set", "set an alarm for 7 am", datetime="for 7 am")
+    assert alarm.reply == "OK, I'll remind you to wake up tomorrow at 7 am."
+
+
 async def test_set_reminder_in_ten_minutes_and_recurring(setup: Setup) -> None:
     relative = setup.run("reminders.set", message="check the oven", datetime="in ten minutes")
     assert relative.reply == "OK, I'll remind you to check the oven at 5:52 pm."
