@@ -198,6 +198,9 @@ def talk_report(talk: list[tuple[str, str]], parser: IntentParser) -> None:
         f"taken for a command alone {sum(g != NONE_INTENT for g in alone)}, "
         f"as the daemon hears it {sum(g != NONE_INTENT for g in daemon)}"
     )
+    for got, (text, again) in zip(daemon, talk, strict=True):
+        if got != NONE_INTENT:
+            print(f"  {got:18} {text!r}" + (f" (heard again: {again!r})" if again else ""))
 
 
 def understanding(side: Side, parser: IntentParser, model_dir: Path) -> None:
