@@ -55,7 +55,8 @@ cancelled), and how many commands that should change something did.
 `--first-word-lost` measures instead what becomes of the in-scope rows when their first word
 is lost, as Whisper hears a command said straight after the wake word ("on the kitchen
 light", "the bedroom curtains"): carried out as meant, nothing done (the safe answer when what
-is left does not say what to do), or a wrong action.
+is left does not say what to do), or a wrong action; then the wrong actions a whole turn
+carries out (a bare "the bedroom blinds" is asked about, not closed).
 Measuring only: nothing here asserts or tunes.
 
     .venv/bin/python bench/heldout_bench.py [--data PATH] [--model-dir DIR] [--threshold 0.6]
@@ -236,6 +237,15 @@ def main() -> int:
     if args.first_word_lost:
         print(f"held-out phrasings ({args.data.name}), model {model_dir}, threshold {threshold}")
         first_word_lost_report(rows, answers)
+        effects = asyncio.run(all_effects(loaded, parser, rows, results))
+        changed = [
+            (r, e)
+            for r, a, e in zip(rows, answers, effects, strict=True)
+            if a.intent != r.intent and e
+        ]
+        print(f"\nWRONG ACTIONS A WHOLE TURN CARRIES OUT, dry ({len(changed)}): text -> change")
+        for row, change in changed:
+            print(f"  {row.text!r} -> {'; '.join(change)}")
         return 0
     pairs = list(zip(rows, answers, strict=True))
 

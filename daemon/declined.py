@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from daemon.conversation import DEVICE_INTENTS
+from daemon.nlu.compound import says_only_a_name
 from skills.base import IntentRequest, Outcome
 
 CHANGING_INTENTS = (
@@ -111,11 +112,30 @@ _NOT_POSSESSIVE = frozenset(
 _SCHEDULE_NOUNS = ("alarm", "alarms", "timer", "timers", "reminder", "reminders")
 
 
-def declined(request: IntentRequest) -> Outcome | None:
-    """The reply to a command that is not one to carry out, or None to carry it out."""
+# Switching intents the model can only guess from a bare name: "the bedroom blinds" (its verb
+# lost after the wake word) is as likely "open" as "close".
+_GUESSED_FROM_A_NAME = frozenset(
+    {"lights.on", "lights.off", "curtains.open", "curtains.close", "curtains.stop"}
+)
+
+
+def declined(request: IntentRequest, *, whole_utterance: bool = False) -> Outcome | None:
+    """The reply to a command that is not one to carry out, or None to carry it out.
+
+    `whole_utterance`: the request is all that was said (not a later part of a compound
+    command, "... and the hall light", nor a scheduled action or a typed `homevox do`), so a
+    bare name in it is all there is to go on."""
     if not request.intent.startswith(CHANGING_INTENTS):
         return None
     said = request.text.lower()
+    if (
+        whole_utterance
+        and request.intent in _GUESSED_FROM_A_NAME
+        and says_only_a_name(request.text, request.slots)
+    ):
+        named = re.sub(r"[^\w' ]+", " ", request.text).strip()
+        the = "" if named.lower().startswith(("the ", "my ", "our ", "all ")) else "the "
+        return Outcome(f"What should I do with {the}{named.lower()}?", error_code="no_verb")
     if _NEGATED.search(said):
         return Outcome("OK, I won't.", error_code="negated")
     if _HOW_TO.search(said):

@@ -40,7 +40,9 @@ class DryScheduler:
         return any(item.id == item_id for item in self._real.pending())
 
 
-async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | None:
+async def dry_outcome(
+    runner: TurnRunner, request: IntentRequest, *, whole_utterance: bool = False
+) -> Outcome | None:
     """What run_request's handler would decide for `request`, without acting; None when no
     skill handles it."""
     from daemon.turn_result import TurnResult
@@ -49,7 +51,7 @@ async def dry_outcome(runner: TurnRunner, request: IntentRequest) -> Outcome | N
     handler = runner.handlers.get(request.intent)
     if handler is None:
         return None
-    refused = declined(request)
+    refused = declined(request, whole_utterance=whole_utterance)
     if refused is not None:
         return refused
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
@@ -70,6 +72,8 @@ def carried_out(outcome: Outcome | None) -> bool:
     return outcome.question is None and outcome.error_code is None and actions_ok
 
 
-async def would_act(runner: TurnRunner, request: IntentRequest) -> bool:
+async def would_act(
+    runner: TurnRunner, request: IntentRequest, *, whole_utterance: bool = False
+) -> bool:
     """Whether run_request would carry `request` out, decided without acting."""
-    return carried_out(await dry_outcome(runner, request))
+    return carried_out(await dry_outcome(runner, request, whole_utterance=whole_utterance))

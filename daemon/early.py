@@ -172,7 +172,10 @@ async def preview(runner: TurnRunner, audio: Audio) -> Preview:
     readings = []
     for command in parsed.commands:
         request = IntentRequest(command.intent, dict(command.slots), command.text)
-        acts = command.intent != NONE_INTENT and await would_act(runner, request)
+        alone = len(parsed.commands) == 1
+        acts = command.intent != NONE_INTENT and await would_act(
+            runner, request, whole_utterance=alone
+        )
         readings.append(Reading(command.intent, command.confidence, acts))
     verdict = judge(transcript.text, readings, commit_threshold(runner))
     return Preview(transcript, parsed, verdict, asr_ms, intent_ms)

@@ -182,12 +182,20 @@ class TurnRunner:
                 result.merge(self._not_understood(command.text, command.confidence))
                 continue
             request = IntentRequest(command.intent, dict(command.slots), command.text)
-            result.merge(await self.run_request(request, confidence=command.confidence))
+            alone = len(parsed.commands) == 1
+            result.merge(
+                await self.run_request(
+                    request, confidence=command.confidence, whole_utterance=alone
+                )
+            )
         result.text = text
         return result
 
-    async def run_request(self, request: IntentRequest, confidence: float = 1.0) -> TurnResult:
-        """A turn from an understood request (also `homevox do` and scheduled actions)."""
+    async def run_request(
+        self, request: IntentRequest, confidence: float = 1.0, *, whole_utterance: bool = False
+    ) -> TurnResult:
+        """A turn from an understood request (also `homevox do` and scheduled actions);
+        `whole_utterance`: it is all that was said (see declined)."""
         result = TurnResult(text=request.text)
         result.intents.append(IntentRecognized(request.intent, confidence, dict(request.slots)))
         result.events.append(result.intents[0])
@@ -195,7 +203,7 @@ class TurnRunner:
         handler = self.handlers.get(request.intent)
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")
-        refused = declined(request)
+        refused = declined(request, whole_utterance=whole_utterance)
         if refused is not None:
             return self._finish(result, refused.reply, refused.error_code)
         started = time.perf_counter()

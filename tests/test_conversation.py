@@ -532,6 +532,28 @@ async def test_talk_that_asks_nothing_changes_nothing_through_the_real_model(
     assert turn.error_code in {"negated", "not_asked", "not_understood"}, turn.reply
 
 
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [  # said straight after the wake word, the verb lost: open or close is a guess
+        ("the bedroom blinds.", "What should I do with the bedroom blinds?"),
+        ("Kitchen light", "What should I do with the kitchen light?"),
+    ],
+)
+async def test_a_bare_name_is_asked_about_not_switched(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]], text: str, reply: str
+) -> None:
+    runner, _, _ = timed_runner
+    for intent in ("curtains.close", "lights.on"):
+        request = IntentRequest(intent, {"device": text.strip(".")}, text)
+        turn = await runner.run_request(request, whole_utterance=True)
+        assert (turn.reply, turn.error_code, turn.commands) == (reply, "no_verb", [])
+    # A scheduled action or an undo names only its device, and is carried out.
+    undo = await runner.run_request(
+        IntentRequest("lights.off", {"device": "hall light"}, "hall light")
+    )
+    assert undo.error_code is None and [c.device for c in undo.commands] == ["hall light"]
+
+
 async def test_dont_turn_off_the_lights_switches_nothing(
     timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]],
 ) -> None:

@@ -160,6 +160,35 @@ def test_compound_command_carries_the_device_over(parser: IntentParser) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "turn off the kitchen light and the hall light",
+            [("lights.off", "kitchen light", None), ("lights.off", "hall light", None)],
+        ),
+        (  # the second part's model guess alone was "close"
+            "open the bedroom blinds and the living room curtains",
+            [
+                ("curtains.open", "bedroom blinds", None),
+                ("curtains.open", "living room curtains", None),
+            ],
+        ),
+        (
+            "set the kitchen light to red and the hall light",
+            [("lights.color", "kitchen light", "red"), ("lights.color", "hall light", "red")],
+        ),
+    ],
+)
+def test_a_later_part_that_is_only_a_name_takes_the_command_before(
+    parser: IntentParser, sentence: str, expected: list[tuple[str, str, str | None]]
+) -> None:
+    result = parser.parse(sentence)
+    assert [
+        (c.intent, c.slots.get("device"), c.slots.get("color")) for c in result.commands
+    ] == expected
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "turn the lamp off and on again",

@@ -8,7 +8,7 @@ understood command; the parser checks the latter.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -122,12 +122,44 @@ def name_referent(previous: ParsedCommand, text: str) -> str | None:
     return text[: match.start()] + named + text[match.end() :]
 
 
+# Words a part may hold besides a name and still say nothing but the name.
+_NAME_FILLERS = frozenset(
+    {"the", "a", "an", "my", "our", "all", "both", "every", "in", "of", "and", "please", "now",
+     "here", "there", "too", "also", "as", "well"}
+)  # fmt: skip
+
+
+def says_only_a_name(text: str, slots: Mapping[str, str]) -> bool:
+    """Whether `text` names a device or room and says nothing else ("the hall light", "the
+    blinds, please"): what to do with it is not in it."""
+    named = {
+        word
+        for key in ("device", "room")
+        for word in re.findall(r"[\w']+", slots.get(key, "").lower())
+    }
+    words = re.findall(r"[\w']+", text.lower())
+    return bool(named) and all(word in named or word in _NAME_FILLERS for word in words)
+
+
 def carry_over(commands: Sequence[ParsedCommand]) -> tuple[ParsedCommand, ...]:
-    """Later parts without a device or room take them from the part before, in the same domain."""
+    """Later parts without a device or room take them from the part before, in the same domain;
+    a later part that is only a name takes the part before's command ("turn off the kitchen
+    light and the hall light")."""
     out: list[ParsedCommand] = [commands[0]]
     for command in commands[1:]:
         previous = out[-1]
         domain = previous.intent.split(".")[0]
+        if domain in _DEVICE_DOMAINS and says_only_a_name(command.text, command.slots):
+            values = {k: v for k, v in previous.slots.items() if k not in ("device", "room")}
+            command = replace(
+                command,
+                intent=previous.intent,
+                confidence=previous.confidence,
+                slots={**values, **command.slots},
+                top=previous.top,
+            )
+            out.append(command)
+            continue
         refers_back = bool(_PRONOUNS & {_bare(word) for word in command.text.split()})
         if domain in _DEVICE_DOMAINS and refers_back and "device" not in command.slots:
             command = _prefer_domain(command, domain)
