@@ -87,3 +87,25 @@ def _all_with_a_singular(words: Sequence[str]) -> bool:
 
 def _singular_kind_word(word: str) -> bool:
     return kind_of_words([word]) is not None and not word.endswith("s") and not word.endswith("ing")
+
+
+# "turn on the lights at the shop": a place the command ends with, that the tagger did not tag
+# as a room; taken as one, it is refused when the home has no such room, instead of acting in
+# the room homevox stands in. Not a place: a time ("in the morning") or a spot in a room.
+_PLACE = re.compile(r"\b(?:in|at) the ((?:[a-z']+ ){0,2}[a-z']+)\s*(?:[,.!?;]|$)")
+_NOT_PLACES = frozenset(
+    {"morning", "afternoon", "evening", "night", "moment", "end", "time", "dark", "meantime",
+     "weekend", "week", "day", "minute", "minutes", "hour", "hours", "way", "top", "bottom",
+     "back", "front", "side", "middle", "corner", "same", "window", "wall", "ceiling", "floor"}
+)  # fmt: skip
+
+
+def untagged_place(text: str) -> str | None:
+    """The place named at the end of a clause ("... at the shop."), or None."""
+    found = _PLACE.search(text.lower())
+    if found is None:
+        return None
+    words = found.group(1).split()
+    if set(words) & _NOT_PLACES or kind_of_words(words) or WHOLE_HOME.search(found.group()):
+        return None
+    return found.group(1)

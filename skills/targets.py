@@ -21,7 +21,14 @@ from skills.names import (
     resolve_room,
     spoken_words,
 )
-from skills.target_words import ALL_WORDS, BROAD_WORDS, WHOLE_HOME, kind_of_words, says_everything
+from skills.target_words import (
+    ALL_WORDS,
+    BROAD_WORDS,
+    WHOLE_HOME,
+    kind_of_words,
+    says_everything,
+    untagged_place,
+)
 
 TIE_MARGIN = 5.0
 """Devices scoring within this of the best are equally likely: ask, don't pick."""
@@ -53,7 +60,7 @@ def resolve_targets(
             error_code="exception_unsupported",
         )
     device_text = request.slots.get("device", "").strip()
-    room_text = request.slots.get("room", "").strip()
+    room_text = request.slots.get("room", "").strip() or _place_unless_named(request, device_text)
     if _UNSPEAKABLE.search(device_text) or len(device_text) > MAX_NAME_CHARS:
         article = "those" if kind == "curtains" else "that"
         return Outcome(f"I don't know {article} {kind_noun(kind)}.", error_code="no_such_device")
@@ -81,6 +88,11 @@ def resolve_targets(
             error_code="voice_disabled",
         )
     return allowed
+
+
+def _place_unless_named(request: IntentRequest, device_text: str) -> str:
+    place = untagged_place(request.text) or ""
+    return "" if set(place.split()) & set(spoken_words(device_text)) else place
 
 
 def _find(

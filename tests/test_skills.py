@@ -400,6 +400,20 @@ COMMANDS: list[tuple[str, str, dict[str, str], str, Sent]] = [
         "The bedroom blinds are 25 percent open.",
         [("bedroom blinds", "position", 25)],
     ),
+    (  # an untagged room the home has
+        "lights.on",
+        "turn on the light in the kitchen",
+        {"device": "light"},
+        "The kitchen light is on.",
+        [("kitchen light", "power", True)],
+    ),
+    (  # a spot in the room, a time: no place
+        "lights.on",
+        "turn on the lamp in the corner",
+        {"device": "lamp"},
+        "The living room lamp is on.",
+        [("living room lamp", "power", True)],
+    ),
 ]
 
 
@@ -416,6 +430,20 @@ def test_commands(
 
 # (intent, text, slots, reply, error_code): requests that must not act.
 REFUSALS: list[tuple[str, str, dict[str, str], str, str]] = [
+    (  # a place the tagger left untagged: not the room homevox stands in
+        "lights.on",
+        "turn on the lights at the shop",
+        {"device": "lights"},
+        "I don't know a room called shop.",
+        "no_such_room",
+    ),
+    (
+        "curtains.close",
+        "Close the curtains in the holiday flat.",
+        {"device": "curtains"},
+        "I don't know a room called holiday flat.",
+        "no_such_room",
+    ),
     (
         "lights.on",
         "turn on the garden light",
