@@ -37,6 +37,8 @@ _NEGATED = re.compile(
     r"(?:up|down|higher|lower|warmer|cooler|brighter|dimmer|any \w+er)\b"
     # "don't remind me, I know": no reminder named, so none to cancel.
     r"|\b(?:don'?t|do not) remind me\s*(?:[,.!?]|$)"
+    # taken back: "... on Friday... actually, I'll write it on the fridge", "actually, forget it"
+    r"|\bactually\W+(?:i'll|i will|never mind|forget it|don'?t|do not|no)\b"
     # "leave the hall light alone", "no, leave the curtains": keep as it is.
     r"|\bleave\b[^,.;!?]*\b(?:alone|be|as (?:it|they) (?:is|are)|where (?:it|they) (?:is|are))\b"
     r"|^\W*(?:no\W+)?(?:just\s+)?leave (?!.*\b(?:on|off|open|closed|shut|up|down|at|to|for)\b)"
@@ -58,6 +60,9 @@ _NOT_ASKED = re.compile(
     r"|\b(?:we'll|we will|we're going to|we are going to) (?:\w+ )?"
     r"(?:turn|switch|open|close|dim|put|set|shut|keep|leave|change|draw)\b"
     r"|\bto (?:everyone|everybody|all of you|you all)\b"
+    # another appliance's own timer: "set the sleep timer on the telly for an hour"
+    r"|\btimer (?:on|of|for) the (?:tv|telly|television|oven|microwave|cooker|washing machine|"
+    r"washer|dryer|dishwasher|radio|phone)\b"
 )
 
 _HOW_TO = re.compile(

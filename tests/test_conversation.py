@@ -454,6 +454,13 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ("lights.off", "turn off the lights at grandma's", "not_asked"),
         ("thermostat.adjust", "can you turn up the heating at my mum's place", "not_asked"),
         ("lights.brightness", "We're going to watch a film, dim the lights", None),
+        (
+            "reminders.set",
+            "Don't let me forget Jo's birthday on Friday... actually, I'll write it on the fridge.",
+            "negated",
+        ),
+        ("timers.set", "Set the sleep timer on the telly for an hour.", "not_asked"),
+        ("timers.set", "set a timer for the pasta", None),
         ("lights.off", "don't turn off the lights", "negated"),
         ("lights.on", "never turn on the porch light", "negated"),
         ("lights.off", "i didn't ask you to turn on the light", "negated"),
