@@ -3,7 +3,9 @@
 The model is trained to hear a command in a sentence; whether the sentence asks homevox to
 carry it out is read here, from words a classifier weighs poorly: a negation ("no need to set
 a timer"), someone else addressed ("Ben, turn that light off"), someone else's home ("their
-thermostat is set to 26"), a how-to question, a suggestion ("we could try a warm white bulb").
+thermostat is set to 26"), a how-to question, a suggestion ("we could try a warm white bulb"),
+a command taken back ("... actually, I'll write it on the fridge"), or a bare name that leaves
+the model to guess what to do with it ("the bedroom blinds"; that one is asked about).
 Each declines the command with a short reply and changes nothing. Commands that only ask
 (state, time, lists) are never declined: answering them costs nothing.
 """
