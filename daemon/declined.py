@@ -62,6 +62,8 @@ _NOT_ASKED = re.compile(
     r"|\b(?:we'll|we will|we're going to|we are going to) (?:\w+ )?"
     r"(?:turn|switch|open|close|dim|put|set|shut|keep|leave|change|draw)\b"
     r"|\bto (?:everyone|everybody|all of you|you all)\b"
+    # someone else's wish: "my flatmate wants me to turn the heating up but I'm boiling"
+    r"|\b(?:wants|wanted|asked|asks|told|tells|begged) (?:me|us) to\b"
     # another appliance's own timer: "set the sleep timer on the telly for an hour"
     r"|\btimer (?:on|of|for) the (?:tv|telly|television|oven|microwave|cooker|washing machine|"
     r"washer|dryer|dishwasher|radio|phone)\b"

@@ -461,6 +461,11 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ),
         ("timers.set", "Set the sleep timer on the telly for an hour.", "not_asked"),
         ("timers.set", "set a timer for the pasta", None),
+        (
+            "thermostat.adjust",
+            "my flatmate wants me to turn the heating up but I'm boiling",
+            "not_asked",
+        ),
         ("lights.off", "don't turn off the lights", "negated"),
         ("lights.on", "never turn on the porch light", "negated"),
         ("lights.off", "i didn't ask you to turn on the light", "negated"),
