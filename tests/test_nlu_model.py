@@ -13,7 +13,7 @@ from daemon.nlu import channel
 from daemon.nlu.compound import mend_tags, split_points, split_text
 from daemon.nlu.data import LABELS, LATER_INTENTS, TAGS, generate, sentence_files
 from daemon.nlu.lists import LISTS
-from daemon.nlu.parse import spans_from_tags
+from daemon.nlu.spans import spans_from_tags
 from daemon.nlu.templates import Sampler, TemplateError, parse_template, words_and_tags
 from daemon.nlu.train import TrainSettings, data_fingerprint, is_current, phrase_examples
 from daemon.nlu.variation import for_later, perturb
