@@ -100,12 +100,13 @@ _NOT_PLACES = frozenset(
 )  # fmt: skip
 
 
-def untagged_place(text: str) -> str | None:
-    """The place named at the end of a clause ("... at the shop."), or None."""
+def untagged_place(text: str, device_text: str = "") -> str:
+    """The place named at the end of a clause ("... at the shop."), or "" (also when it is
+    part of the device's name)."""
     found = _PLACE.search(text.lower())
     if found is None:
-        return None
+        return ""
     words = found.group(1).split()
-    if set(words) & _NOT_PLACES or kind_of_words(words) or WHOLE_HOME.search(found.group()):
-        return None
-    return found.group(1)
+    if set(words) & (_NOT_PLACES | set(spoken_words(device_text))) or kind_of_words(words):
+        return ""
+    return "" if WHOLE_HOME.search(found.group()) else found.group(1)

@@ -60,7 +60,7 @@ def resolve_targets(
             error_code="exception_unsupported",
         )
     device_text = request.slots.get("device", "").strip()
-    room_text = request.slots.get("room", "").strip() or _place_unless_named(request, device_text)
+    room_text = request.slots.get("room", "").strip() or untagged_place(request.text, device_text)
     if _UNSPEAKABLE.search(device_text) or len(device_text) > MAX_NAME_CHARS:
         article = "those" if kind == "curtains" else "that"
         return Outcome(f"I don't know {article} {kind_noun(kind)}.", error_code="no_such_device")
@@ -88,11 +88,6 @@ def resolve_targets(
             error_code="voice_disabled",
         )
     return allowed
-
-
-def _place_unless_named(request: IntentRequest, device_text: str) -> str:
-    place = untagged_place(request.text) or ""
-    return "" if set(place.split()) & set(spoken_words(device_text)) else place
 
 
 def _find(
