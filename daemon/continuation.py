@@ -138,7 +138,7 @@ async def candidates(runner: TurnRunner, parsed: ParseResult) -> list[Candidate]
         outcome = None
         if command.intent != NONE_INTENT:
             request = IntentRequest(command.intent, dict(command.slots), command.text)
-            outcome = await dry_outcome(runner, request, whole_utterance=len(parsed.commands) == 1)
+            outcome = await dry_outcome(runner, request, parsed.text)
         actions = outcome.actions if outcome is not None else ()
         messages = frozenset(
             (message.topic, message.payload)

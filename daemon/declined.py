@@ -17,6 +17,7 @@ import re
 from daemon.conversation import DEVICE_INTENTS
 from daemon.nlu.compound import says_only_a_name
 from skills.base import IntentRequest, Outcome
+from skills.target_words import kind_of_words
 
 CHANGING_INTENTS = (
     *DEVICE_INTENTS,
@@ -128,17 +129,27 @@ _GUESSED_FROM_A_NAME = frozenset(
 )
 
 
-def declined(request: IntentRequest, *, whole_utterance: bool = False) -> Outcome | None:
+# A thing of someone's that is no device: "close your eyes and count to twenty".
+_SOMEONES_THING = re.compile(
+    r"\b(?:close|open|shut|turn|switch|put|draw|pull|raise|lower|dim|brighten)\s+"
+    r"(?:(?:up|down|on|off)\s+)?(?:your|his|her|their)\s+(\w+)"
+)
+
+
+def declined(request: IntentRequest, utterance: str = "") -> Outcome | None:
     """The reply to a command that is not one to carry out, or None to carry it out.
 
-    `whole_utterance`: the request is all that was said (not a later part of a compound
-    command, "... and the hall light", nor a scheduled action or a typed `homevox do`), so a
-    bare name in it is all there is to go on."""
+    `utterance`: all that was said, when the request came from speech or typed text (not a
+    scheduled action or `homevox do`). A part of it spoken to someone else makes every part so
+    ("Close your eyes and count to twenty"); a bare name is asked about only when it is all
+    that was said, not a later part of a compound command ("... and the hall light")."""
     if not request.intent.startswith(CHANGING_INTENTS):
         return None
     said = request.text.lower()
+    whole = utterance or request.text
     if (
-        whole_utterance
+        " ".join(whole.split()) == " ".join(request.text.split())
+        and utterance
         and request.intent in _GUESSED_FROM_A_NAME
         and says_only_a_name(request.text, request.slots)
     ):
@@ -149,7 +160,13 @@ def declined(request: IntentRequest, *, whole_utterance: bool = False) -> Outcom
         return Outcome("OK, I won't.", error_code="negated")
     if _HOW_TO.search(said):
         return Outcome("Just tell me what to do, and I'll do it.", error_code="how_to")
-    if _NOT_ASKED.search(said) or _someone_addressed(request) or _someone_elses(request):
+    thing = _SOMEONES_THING.search(whole.lower())
+    if (
+        (thing is not None and kind_of_words([thing.group(1)]) is None)
+        or _NOT_ASKED.search(whole.lower())
+        or _someone_addressed(request, whole)
+        or _someone_elses(request, whole)
+    ):
         return Outcome("I'll leave that to you.", error_code="not_asked")
     return None
 
@@ -162,8 +179,7 @@ def _named_words(request: IntentRequest) -> set[str]:
     }
 
 
-def _someone_addressed(request: IntentRequest) -> bool:
-    text = request.text
+def _someone_addressed(request: IntentRequest, text: str) -> bool:
     named = _named_words(request)
     words = [found.group(1) or found.group(2) for found in _LATER_VOCATIVE.finditer(text)]
     first = _FIRST_VOCATIVE.match(text)
@@ -184,8 +200,8 @@ _AT_SOMEONES = re.compile(
 )
 
 
-def _someone_elses(request: IntentRequest) -> bool:
-    if _AT_SOMEONES.search(request.text):
+def _someone_elses(request: IntentRequest, text: str) -> bool:
+    if _AT_SOMEONES.search(text):
         return True
     named = _named_words(request)
     targets = [re.escape(request.slots.get(slot, "").strip()) for slot in ("device", "room")]
@@ -197,7 +213,7 @@ def _someone_elses(request: IntentRequest) -> bool:
         if not nouns:
             continue
         pattern = rf"\b({owners})\s+(?:(?!the\b|an?\b|my\b|our\b)\w+\s+)?(?:{'|'.join(nouns)})\b"
-        for found in re.finditer(pattern, request.text, flags=re.IGNORECASE):
+        for found in re.finditer(pattern, text, flags=re.IGNORECASE):
             owner = found.group(1)
             if owner.lower() in _NOT_POSSESSIVE or owner.lower().removesuffix("'s") in named:
                 continue

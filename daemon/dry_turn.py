@@ -41,7 +41,7 @@ class DryScheduler:
 
 
 async def dry_outcome(
-    runner: TurnRunner, request: IntentRequest, *, whole_utterance: bool = False
+    runner: TurnRunner, request: IntentRequest, utterance: str = ""
 ) -> Outcome | None:
     """What run_request's handler would decide for `request`, without acting; None when no
     skill handles it."""
@@ -51,7 +51,7 @@ async def dry_outcome(
     handler = runner.handlers.get(request.intent)
     if handler is None:
         return None
-    refused = declined(request, whole_utterance=whole_utterance)
+    refused = declined(request, utterance)
     if refused is not None:
         return refused
     scheduler = DryScheduler(runner.scheduler) if runner.scheduler is not None else None
@@ -72,8 +72,6 @@ def carried_out(outcome: Outcome | None) -> bool:
     return outcome.question is None and outcome.error_code is None and actions_ok
 
 
-async def would_act(
-    runner: TurnRunner, request: IntentRequest, *, whole_utterance: bool = False
-) -> bool:
+async def would_act(runner: TurnRunner, request: IntentRequest, utterance: str = "") -> bool:
     """Whether run_request would carry `request` out, decided without acting."""
-    return carried_out(await dry_outcome(runner, request, whole_utterance=whole_utterance))
+    return carried_out(await dry_outcome(runner, request, utterance))

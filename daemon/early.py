@@ -172,10 +172,7 @@ async def preview(runner: TurnRunner, audio: Audio) -> Preview:
     readings = []
     for command in parsed.commands:
         request = IntentRequest(command.intent, dict(command.slots), command.text)
-        alone = len(parsed.commands) == 1
-        acts = command.intent != NONE_INTENT and await would_act(
-            runner, request, whole_utterance=alone
-        )
+        acts = command.intent != NONE_INTENT and await would_act(runner, request, parsed.text)
         readings.append(Reading(command.intent, command.confidence, acts))
     verdict = judge(transcript.text, readings, commit_threshold(runner))
     return Preview(transcript, parsed, verdict, asr_ms, intent_ms)

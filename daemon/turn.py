@@ -182,20 +182,17 @@ class TurnRunner:
                 result.merge(self._not_understood(command.text, command.confidence))
                 continue
             request = IntentRequest(command.intent, dict(command.slots), command.text)
-            alone = len(parsed.commands) == 1
             result.merge(
-                await self.run_request(
-                    request, confidence=command.confidence, whole_utterance=alone
-                )
+                await self.run_request(request, confidence=command.confidence, utterance=text)
             )
         result.text = text
         return result
 
     async def run_request(
-        self, request: IntentRequest, confidence: float = 1.0, *, whole_utterance: bool = False
+        self, request: IntentRequest, confidence: float = 1.0, *, utterance: str = ""
     ) -> TurnResult:
         """A turn from an understood request (also `homevox do` and scheduled actions);
-        `whole_utterance`: it is all that was said (see declined)."""
+        `utterance`: all that was said, when it came from speech or text (see declined)."""
         result = TurnResult(text=request.text)
         result.intents.append(IntentRecognized(request.intent, confidence, dict(request.slots)))
         result.events.append(result.intents[0])
@@ -203,7 +200,7 @@ class TurnRunner:
         handler = self.handlers.get(request.intent)
         if handler is None:
             return self._finish(result, "I can't do that yet.", "no_handler")
-        refused = declined(request, whole_utterance=whole_utterance)
+        refused = declined(request, utterance)
         if refused is not None:
             return self._finish(result, refused.reply, refused.error_code)
         started = time.perf_counter()

@@ -36,7 +36,8 @@ class TurnResult:
 
     @property
     def reply(self) -> str:
-        return " ".join(reply for reply in self.replies if reply)
+        """Every part's reply, each said once ("I'll leave that to you." for two parts)."""
+        return " ".join(dict.fromkeys(reply for reply in self.replies if reply))
 
     @property
     def intent(self) -> str:

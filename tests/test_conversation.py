@@ -461,6 +461,8 @@ async def test_early_endpointing_judges_for_a_while_as_acting_without_acting(
         ),
         ("timers.set", "Set the sleep timer on the telly for an hour.", "not_asked"),
         ("timers.set", "set a timer for the pasta", None),
+        ("curtains.close", "Close your eyes and count to twenty, I'm going to hide.", "not_asked"),
+        ("lights.off", "switch off your phone during the film", "not_asked"),
         (
             "thermostat.adjust",
             "my flatmate wants me to turn the heating up but I'm boiling",
@@ -557,13 +559,28 @@ async def test_a_bare_name_is_asked_about_not_switched(
     runner, _, _ = timed_runner
     for intent in ("curtains.close", "lights.on"):
         request = IntentRequest(intent, {"device": text.strip(".")}, text)
-        turn = await runner.run_request(request, whole_utterance=True)
+        turn = await runner.run_request(request, utterance=text)
         assert (turn.reply, turn.error_code, turn.commands) == (reply, "no_verb", [])
     # A scheduled action or an undo names only its device, and is carried out.
     undo = await runner.run_request(
         IntentRequest("lights.off", {"device": "hall light"}, "hall light")
     )
     assert undo.error_code is None and [c.device for c in undo.commands] == ["hall light"]
+
+
+async def test_a_part_spoken_to_someone_else_makes_every_part_so(
+    timed_runner: tuple[TurnRunner, HomeScheduler, list[datetime]], trained_model: Path
+) -> None:
+    from daemon.nlu.parse import IntentParser
+
+    runner, scheduler, _ = timed_runner
+    runner.parser = IntentParser.load(trained_model, 0.6)
+    # The model hears "count to twenty" as a set point; the sentence speaks to someone.
+    turn = await runner.run_text("Close your eyes and count to twenty, I'm going to hide.")
+    assert (turn.reply, turn.commands, scheduler.pending()) == ("I'll leave that to you.", [], [])
+    # Parts that ask homevox are carried out, a later bare name with the command before it.
+    both = await runner.run_text("turn off the kitchen light and the hall light")
+    assert [c.device for c in both.commands] == ["kitchen light", "hall light"]
 
 
 async def test_dont_turn_off_the_lights_switches_nothing(
